@@ -1,0 +1,34 @@
+# Two entry points for a fresh clone: `make run` (the main job) and `make test`.
+# Each creates .venv and installs what it needs; torch is pinned by constraints.txt.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/agemem info
+	$(PY) -m agents.demo --episodes 20
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests --ignore=tests/benchmarks
+
+bench: $(STAMP)
+	$(PY) -m pytest tests/benchmarks --benchmark-only
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check agemem_env agents baselines leaderboard tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks
