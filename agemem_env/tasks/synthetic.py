@@ -1,0 +1,400 @@
+"""Seeded synthetic tasks: multi-hop facts and changing preferences, wrapped in noise.
+
+Draws come in a fixed order from the ``np.random.Generator`` passed in (no set iteration, no
+``hash``), so a seed fixes the task bit for bit: the question's fact chain, related facts,
+updates (earlier values, stated first and changed later), retractions, the Stage-1 order and
+the Stage-2 distractors. New question kinds register in `QUESTION_KINDS`; relations and
+pools live in `synthetic_vocab`.
+
+>>> import numpy as np
+>>> task = generate_task(np.random.default_rng(0), SyntheticConfig(hops=2, num_updates=1))
+>>> task.metadata["kind"] in ("multihop", "preference")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TypeVar
+
+import numpy as np
+
+from agemem_env.tasks.synthetic_vocab import (
+    NAME_PARTS,
+    RELATIONS,
+    RETRACTIONS,
+    USER,
+    VALUE_POOLS,
+    chain_paths,
+    chitchat_lines,
+    look_alikes,
+)
+from agemem_env.tasks.task import Task
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Difficulty knobs of the synthetic generator; every field is validated."""
+
+    hops: int = 2
+    """Length of the fact chain a multihop question needs (1..3)."""
+    num_related_facts: int = 4
+    """True facts about other entities, stated in Stage 1 but not needed (0..20)."""
+    num_updates: int = 1
+    """Facts whose value changes later in Stage 1; the first always hits the chain (0..3)."""
+    num_retractions: int = 0
+    """Wrong statements the user withdraws later in Stage 1 (0..3)."""
+    num_distractors: int = 6
+    """Stage-2 turns: related statements plus chit-chat (0..40)."""
+    distractor_similarity: float = 0.5
+    """Share of distractors about the chain's relations and look-alike entities (0..1)."""
+    filler_turns: int = 2
+    """Small-talk turns mixed into Stage 1 (0..10)."""
+    question_kinds: tuple[str, ...] = ("multihop", "preference")
+    """Kinds the generator picks from uniformly; names in `QUESTION_KINDS`."""
+
+    def __post_init__(self) -> None:
+        """Validate every knob; the error names the field and its allowed range."""
+        for name, (lo, hi) in _RANGES.items():
+            value = getattr(self, name)
+            kind = float if name == "distractor_similarity" else int
+            # bool is an int subclass; True as a count is a mistake, not a 1.
+            bad_type = isinstance(value, bool) or not isinstance(value, int | kind)
+            if bad_type or not lo <= value <= hi:
+                raise ValueError(
+                    f"SyntheticConfig.{name} must be {kind.__name__} in {lo}..{hi}, got {value!r}"
+                )
+        kinds = self.question_kinds
+        if not isinstance(kinds, str):
+            object.__setattr__(self, "question_kinds", tuple(kinds))
+        if isinstance(kinds, str) or not kinds or any(k not in QUESTION_KINDS for k in kinds):
+            raise ValueError(
+                "SyntheticConfig.question_kinds must be a non-empty tuple of names from "
+                f"{sorted(QUESTION_KINDS)}, got {kinds!r}"
+            )
+
+
+# Allowed range of each numeric knob, checked by SyntheticConfig.__post_init__.
+_RANGES: dict[str, tuple[float, float]] = {
+    "hops": (1, 3),
+    "num_related_facts": (0, 20),
+    "num_updates": (0, 3),
+    "num_retractions": (0, 3),
+    "num_distractors": (0, 40),
+    "distractor_similarity": (0.0, 1.0),
+    "filler_turns": (0, 10),
+}
+
+
+@dataclass
+class _Fact:
+    """A fact of the episode: current value, earlier values, and its role."""
+
+    subject: str
+    relation: str
+    value: str
+    role: str  # "chain" | "related" | "retracted"
+    history: list[str] = field(default_factory=list)  # earlier values, oldest first
+
+
+@dataclass(frozen=True)
+class _Turn:
+    text: str
+    role: str  # "chain" | "related" | "retracted" | "update" | "retraction" | "filler"
+    fact: int  # index into the facts, -1 for filler
+
+
+class _Builder:
+    """Draws one task's facts and turns; holds the bookkeeping that keeps them consistent."""
+
+    def __init__(self, rng: np.random.Generator, config: SyntheticConfig) -> None:
+        self.rng = rng
+        self.config = config
+        self.facts: list[_Fact] = []
+        self.used: set[str] = set()  # subjects already spoken of (membership only)
+        # Values noise may never mention: the chain's entities, old values and the answer.
+        self.forbidden: set[str] = set()
+
+    def pick(self, seq: Sequence[_T]) -> _T:
+        return seq[int(self.rng.integers(len(seq)))]
+
+    def add_fact(self, subject: str, relation: str, value: str, role: str) -> int:
+        self.facts.append(_Fact(subject, relation, value, role))
+        self.used.add(subject)
+        if role == "chain":
+            self.forbidden.update((subject, value))
+        return len(self.facts) - 1
+
+    def fresh(
+        self, kind: str, like: str | None = None, ok: Callable[[str], bool] | None = None
+    ) -> str | None:
+        """A new entity of ``kind`` (None if none is left); with ``like``, a look-alike name."""
+        if kind in NAME_PARTS:
+            firsts, lasts = NAME_PARTS[kind]
+            if like is None:
+                return self._sample_name(firsts, lasts)
+            cands = look_alikes(like, firsts, lasts)
+        else:
+            cands = list(VALUE_POOLS[kind])
+        cands = [c for c in cands if self._unused(c) and (ok is None or ok(c))]
+        return self.pick(cands) if cands else None
+
+    def _unused(self, name: str) -> bool:
+        return name not in self.used and name not in self.forbidden
+
+    def _sample_name(self, firsts: tuple[str, ...], lasts: tuple[str, ...]) -> str | None:
+        # Thousands of combinations: rejection sampling is cheaper than listing them.
+        for _ in range(200):
+            name = f"{self.pick(firsts)} {self.pick(lasts)}"
+            if self._unused(name):
+                return name
+        return None
+
+    def value_for(
+        self, relation: str, subject: str, ok: Callable[[str], bool] | None = None
+    ) -> str | None:
+        """A value for ``subject``'s ``relation`` that avoids forbidden ones (None if none)."""
+        rel = RELATIONS[relation]
+        if rel.derive is not None:
+            return rel.derive[subject]
+        if rel.object_kind in NAME_PARTS:
+            name = self.fresh(rel.object_kind)
+            if name is not None:
+                self.used.add(name)  # so an old value never equals a later draw
+            return name
+        cands = [
+            v
+            for v in VALUE_POOLS[rel.object_kind]
+            if v not in self.forbidden and (ok is None or ok(v))
+        ]
+        return self.pick(cands) if cands else None
+
+    def draw_fact(self, relation: str, like: str | None = None) -> tuple[str, str] | None:
+        """A (subject, value) pair about a fresh entity; None when the pools run dry."""
+        rel = RELATIONS[relation]
+        if rel.subject_kind == "user":
+            taken = any(f.subject == USER and f.relation == relation for f in self.facts)
+            subject = None if taken else USER
+        else:
+            # Derived facts fix the value by the subject: pick subjects whose value is allowed.
+            ok = (lambda s: rel.derive[s] not in self.forbidden) if rel.derive else None
+            subject = self.fresh(rel.subject_kind, like, ok)
+        value = self.value_for(relation, subject) if subject else None
+        if subject is None or value is None:
+            return None
+        self.used.add(subject)
+        return subject, value
+
+    def add_noise_facts(self, n: int, role: str) -> None:
+        """Add ``n`` related (or retracted) facts about entities outside the chain."""
+        names = list(RELATIONS)
+        for _ in range(n):
+            for i in self.rng.permutation(len(names)):
+                name = names[int(i)]
+                drawn = self.draw_fact(name)
+                if drawn:
+                    self.add_fact(drawn[0], name, drawn[1], role)
+                    break
+
+    def add_updates(self, n: int) -> None:
+        """Give ``n`` mutable facts an earlier value; the first update hits the chain."""
+        for k in range(n):
+            roles = ("chain",) if k == 0 else ("chain", "related")
+            idx = [
+                i
+                for i, f in enumerate(self.facts)
+                if f.role in roles and RELATIONS[f.relation].changes
+            ]
+            if not idx:
+                return
+            i = self.pick(idx)
+            old = self._old_value(i)
+            if old is not None:
+                self.facts[i].history.insert(0, old)
+                self.forbidden.add(old)
+
+    def _old_value(self, i: int) -> str | None:
+        fact = self.facts[i]
+        seen = {fact.value, *fact.history}
+        nxt = self.facts[i + 1] if i + 1 < len(self.facts) else None
+        derive = None
+        if fact.role == "chain" and nxt is not None and nxt.role == "chain":
+            derive = RELATIONS[nxt.relation].derive
+
+        def ok(v: str) -> bool:
+            # A stale link must lead to a wrong answer, not to the right one by luck.
+            return v not in seen and (derive is None or derive[v] != nxt.value)
+
+        return self.value_for(fact.relation, fact.subject, ok)
+
+    def order_turns(self, fillers: list[str]) -> list[_Turn]:
+        """Stage-1 turns: statements and fillers shuffled, each change placed after its base."""
+        base = [_Turn(self._say(f), f.role, i) for i, f in enumerate(self.facts)]
+        base += [_Turn(line, "filler", -1) for line in fillers]
+        seq = [base[int(i)] for i in self.rng.permutation(len(base))]
+        for i, fact in enumerate(self.facts):
+            prev = next(t for t in seq if t.fact == i)
+            for dep in self._dependents(i, fact):
+                # Anywhere after the turn it changes, so the stale value is said first.
+                at = next(k for k, t in enumerate(seq) if t is prev)
+                seq.insert(int(self.rng.integers(at + 1, len(seq) + 1)), dep)
+                prev = dep
+        return seq
+
+    def _say(self, fact: _Fact) -> str:
+        first = fact.history[0] if fact.history else fact.value
+        return self.pick(RELATIONS[fact.relation].says).format(s=fact.subject, o=first)
+
+    def _dependents(self, i: int, fact: _Fact) -> list[_Turn]:
+        rel = RELATIONS[fact.relation]
+        if fact.role == "retracted":
+            line = self.pick(RETRACTIONS).format(topic=rel.topic.format(s=fact.subject))
+            return [_Turn(line, "retraction", i)]
+        values = [*fact.history, fact.value]
+        return [
+            _Turn(self.pick(rel.changes).format(s=fact.subject, old=old, o=new), "update", i)
+            for old, new in zip(values, values[1:], strict=False)
+        ]
+
+    def distractors(self, chitchat: list[str]) -> tuple[list[str], list[str]]:
+        """Stage-2 turns and their roles ("related" or "chitchat"), shuffled."""
+        n = self.config.num_distractors
+        n_related = math.floor(n * self.config.distractor_similarity + 0.5)
+        chain = [f for f in self.facts if f.role == "chain"]
+        items: list[tuple[str, str]] = []
+        for _ in range(n_related):
+            fact = self.pick(chain)
+            # About somebody else: the user's own relation becomes its third-person twin.
+            name = RELATIONS[fact.relation].other or fact.relation
+            like = None if fact.subject == USER else fact.subject
+            drawn = self.draw_fact(name, like)
+            if drawn:
+                subject, value = drawn
+                items.append(
+                    (self.pick(RELATIONS[name].says).format(s=subject, o=value), "related")
+                )
+        items += [(line, "chitchat") for line in chitchat[: n - len(items)]]
+        order = self.rng.permutation(len(items))
+        return [items[int(i)][0] for i in order], [items[int(i)][1] for i in order]
+
+
+def _drawn(value: str | None) -> str:
+    # The chain is drawn first, from full pools, so this never fires in practice.
+    if value is None:
+        raise RuntimeError("synthetic: pools exhausted while drawing the question's chain")
+    return value
+
+
+def _multihop_chain(b: _Builder) -> str:
+    """Person -> entity -> ... chain; the question asks through every link."""
+    paths = chain_paths(b.config.hops)
+    if b.config.num_updates:
+        # An update must be able to hit the chain, so keep paths with a mutable link.
+        paths = [p for p in paths if any(RELATIONS[r].changes for r in p)]
+    path = b.pick(paths)
+    subject = _drawn(b.fresh("person"))
+    phrase = subject
+    for k, name in enumerate(path):
+        value = _drawn(b.value_for(name, subject))
+        b.add_fact(subject, name, value, "chain")
+        if k < len(path) - 1:
+            phrase = RELATIONS[name].noun.format(s=phrase)
+        subject = value
+    return RELATIONS[path[-1]].ask.format(s=phrase)
+
+
+def _preference_chain(b: _Builder) -> str:
+    """One of the user's preferences; with updates, it changes over Stage 1."""
+    names = [n for n, rel in RELATIONS.items() if rel.group == "preference"]
+    name = b.pick(names)
+    b.add_fact(USER, name, _drawn(b.value_for(name, USER)), "chain")
+    return RELATIONS[name].ask
+
+
+# Question kind -> builder that adds the chain facts to the builder and returns the question.
+QUESTION_KINDS: dict[str, Callable[[_Builder], str]] = {
+    "multihop": _multihop_chain,
+    "preference": _preference_chain,
+}
+
+
+def generate_task(
+    rng: np.random.Generator, config: SyntheticConfig | None = None, task_id: str | None = None
+) -> Task:
+    """Generate one synthetic task from ``rng`` alone.
+
+    Args:
+        rng: The only source of randomness; the same state gives the same task.
+        config: Difficulty knobs; defaults to ``SyntheticConfig()``.
+        task_id: Id to use; defaults to "synthetic-" plus a hash of the content.
+
+    Returns:
+        A `Task` whose metadata records the kind, hops, updates, the config, every fact
+        (``facts``, with ``chain`` indexing the question's facts) and each turn's role.
+    """
+    config = config or SyntheticConfig()
+    b = _Builder(rng, config)
+    kind = b.pick(config.question_kinds)
+    question = QUESTION_KINDS[kind](b)
+    chain = [i for i, f in enumerate(b.facts) if f.role == "chain"]
+    b.add_noise_facts(config.num_related_facts, "related")
+    b.add_updates(config.num_updates)
+    b.add_noise_facts(config.num_retractions, "retracted")
+    small_talk = chitchat_lines(rng, config.filler_turns + config.num_distractors)
+    turns = b.order_turns(small_talk[: config.filler_turns])
+    distractors, distractor_roles = b.distractors(small_talk[config.filler_turns :])
+    if any(b.facts[i].history for i in chain):
+        question = question[:-1] + " now?"
+    facts = [b.facts[i] for i in chain]
+    content = {
+        "information": [t.text for t in turns],
+        "question": question,
+        "answers": [facts[-1].value],
+        "supporting_facts": [
+            RELATIONS[f.relation].fact.format(s=f.subject, o=f.value) for f in facts
+        ],
+        "distractors": distractors,
+    }
+    metadata = {
+        "kind": kind,
+        "hops": len(chain),
+        "num_updates": sum(len(f.history) for f in b.facts),
+        "config": asdict(config),
+        "facts": tuple({**asdict(f), "history": tuple(f.history)} for f in b.facts),
+        "chain": tuple(chain),
+        "turn_roles": tuple(t.role for t in turns),
+        "turn_facts": tuple(t.fact for t in turns),
+        "distractor_roles": tuple(distractor_roles),
+    }
+    return Task(id=task_id or _content_id(content), metadata=metadata, **content)
+
+
+def _content_id(content: dict[str, object]) -> str:
+    # sha256 of canonical JSON: stable across processes, unlike hash().
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=True).encode()
+    return "synthetic-" + hashlib.sha256(blob).hexdigest()[:12]
+
+
+def generate_tasks(n: int, seed: int, config: SyntheticConfig | None = None) -> list[Task]:
+    """Generate ``n`` tasks; task ``i`` depends only on ``(seed, i)`` and the config.
+
+    Args:
+        n: Number of tasks (non-negative).
+        seed: Non-negative integer seed.
+        config: Difficulty knobs shared by all tasks.
+
+    Returns:
+        The tasks; a longer list from the same seed starts with the shorter one.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"generate_tasks: n must be a non-negative int, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"generate_tasks: seed must be a non-negative int, got {seed!r}")
+    # One stream per task, so task i is the same whatever n is.
+    return [generate_task(np.random.default_rng([int(seed), i]), config) for i in range(n)]
