@@ -35,10 +35,11 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
+from agemem_env.lenient_json import load_json_values
 
 NO_BLOCK_ERROR = (
     "no <tool_call> or <answer> block found; wrap tool calls in "
@@ -57,10 +58,6 @@ _FENCE_RE = re.compile(r"^```[A-Za-z0-9_+-]*")
 _ARGUMENT_KEYS = ("arguments", "parameters", "args", "input")
 # Keys of a call object that are never arguments, even when no arguments key is given.
 _CALL_META_KEYS = frozenset({"name", "type", "id", "function", "call_id"})
-# strict=False accepts raw newlines and tabs inside strings, which LLMs often write.
-_DECODER = json.JSONDecoder(strict=False)
-# How many cut points to try when dropping a half-written last member of truncated JSON.
-_MAX_CUTS = 4
 _MAX_ERRORS = 20
 
 
@@ -271,7 +268,7 @@ def _block_items(body: str, number: int, errors: list[str]) -> list[Any]:
     if not content:
         errors.append(f"{where}: empty; expected a JSON array of tool calls")
         return []
-    values, error = _load_json_values(content)
+    values, error = load_json_values(content)
     if error:
         errors.append(f"{where}: invalid JSON ({error})")
     items: list[Any] = []
@@ -289,111 +286,6 @@ def _strip_fences(text: str) -> str:
         if text.endswith("```"):
             text = text[:-3].strip()
     return text
-
-
-def _load_json_values(text: str) -> tuple[list[Any], str | None]:
-    """All JSON values in ``text``, repairing trailing commas and truncation if needed.
-
-    When no repair parses, the original error is returned with what can be salvaged:
-    the values decoded before the error, or, for a broken array, its leading elements
-    that decode on their own (so ``[{...} {...}]``, missing a comma, keeps both calls).
-    """
-    values, error = _decode_values(text)
-    if error is None:
-        return values, None
-    fixed = _drop_trailing_commas(text)
-    for candidate in (fixed, *_truncation_repairs(fixed)):
-        repaired, repair_error = _decode_values(candidate)
-        if repair_error is None:
-            return repaired, None
-    if not values and fixed.startswith("["):
-        values = [v for v in _decode_values(fixed[1:])[0] if isinstance(v, dict)]
-    return values, error
-
-
-def _decode_values(text: str) -> tuple[list[Any], str | None]:
-    """Decode JSON values side by side (separated by whitespace or commas)."""
-    values: list[Any] = []
-    index = 0
-    while True:
-        while index < len(text) and (text[index].isspace() or text[index] == ","):
-            index += 1
-        if index >= len(text):
-            return values, None
-        try:
-            value, index = _DECODER.raw_decode(text, index)
-        except json.JSONDecodeError as err:
-            return values, f"{err.msg} at char {err.pos}"
-        except (ValueError, RecursionError):
-            # Integers past Python's digit limit, or nesting deeper than the stack.
-            return values, f"number too long or nesting too deep at char {index}"
-        values.append(value)
-
-
-def _drop_trailing_commas(text: str) -> str:
-    """Remove commas (outside strings) that directly precede a closing bracket."""
-    out: list[str] = []
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            in_string = True
-        elif char in "]}":
-            end = len(out) - 1
-            while end >= 0 and out[end].isspace():
-                end -= 1
-            if end >= 0 and out[end] == ",":
-                del out[end]
-        out.append(char)
-    return "".join(out)
-
-
-def _bracket_state(text: str) -> tuple[list[str], bool, bool, list[int]] | None:
-    """Open brackets, in-string and escape flags at the end, and cut points; None if the
-    brackets are mismatched (then the text is wrong, not truncated)."""
-    stack: list[str] = []
-    cuts: list[int] = []
-    in_string = escaped = False
-    for index, char in enumerate(text):
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            stack.append(char)
-            cuts.append(index + 1)
-        elif char in "]}":
-            if not stack or stack.pop() != ("[" if char == "]" else "{"):
-                return None
-        elif char == ",":
-            cuts.append(index)
-    return stack, in_string, escaped, cuts
-
-
-def _truncation_repairs(text: str) -> Iterator[str]:
-    """Candidate completions of JSON cut off at the end: close it, then drop the last,
-    half-written member (cutting at the last commas or opening brackets) and close."""
-    state = _bracket_state(text)
-    if state is None or not (state[0] or state[1]):
-        return
-    stack, in_string, escaped, cuts = state
-    if in_string:
-        yield _close_brackets((text[:-1] if escaped else text) + '"', stack)
-    else:
-        yield _close_brackets(text, stack)
-    for cut in reversed(cuts[-_MAX_CUTS:]):
-        prefix = text[:cut]
-        prefix_state = _bracket_state(prefix)
-        if prefix_state is not None:
-            yield _close_brackets(prefix, prefix_state[0])
-
-
-def _close_brackets(text: str, stack: list[str]) -> str:
-    text = text.rstrip()
-    if text.endswith(","):
-        text = text[:-1]
-    return text + "".join("]" if bracket == "[" else "}" for bracket in reversed(stack))
 
 
 # --- one call object --------------------------------------------------------------------
@@ -435,7 +327,7 @@ def _call_arguments(item: dict[str, Any], where: str, errors: list[str]) -> dict
         text = _strip_fences(value)
         if not text:
             return {}
-        values, error = _load_json_values(text)
+        values, error = load_json_values(text)
         if error or len(values) != 1:
             detail = error or f"{len(values)} JSON values"
             errors.append(f"{where}: '{key}' is a string but not one JSON object ({detail})")
