@@ -1,0 +1,32 @@
+"""Add_memory: store new knowledge in long-term memory (paper Eq. 10-11)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agemem_env.core import ToolResult
+from agemem_env.tools.base import Param, ToolContext, ToolSpec
+
+
+class AddMemory:
+    """Create a memory entry from content, with an optional type and metadata."""
+
+    spec = ToolSpec(
+        name="Add_memory",
+        description="Adds new information to the long-term memory store for future reference.",
+        params=(
+            Param("content", "string", "The content to store in memory.", required=True),
+            Param("memory_type", "string", "The type of memory being stored, e.g. 'fact'."),
+            Param("metadata", "object", "Optional metadata tags to categorise and filter."),
+        ),
+    )
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Store the entry and report its new id."""
+        record = ctx.ltm.add(
+            args["content"],
+            memory_type=args.get("memory_type", "general"),
+            metadata=args.get("metadata"),
+            step=ctx.step,
+        )
+        return ToolResult(self.spec.name, True, f"stored as {record.id}", (record.id,))

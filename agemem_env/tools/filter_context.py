@@ -1,0 +1,45 @@
+"""Filter_context: drop context messages similar to the criteria (Eq. 15, theta = 0.6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from agemem_env.core import ToolError, ToolResult
+from agemem_env.tools.base import Param, ToolContext, ToolSpec
+
+
+class FilterContext:
+    """Remove every non-system message whose cosine similarity to the criteria is >= theta."""
+
+    spec = ToolSpec(
+        name="Filter_context",
+        description="Filters out irrelevant or outdated content from the conversation context.",
+        params=(
+            Param("criteria", "string", "What to remove: keywords, phrases or a description, "
+                  "e.g. 'the birthday of John'.", required=True),
+        ),
+    )
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Embed the criteria and the messages, remove the close ones."""
+        criteria = args["criteria"].strip()
+        if not criteria:
+            raise ToolError("Filter_context: criteria is empty")
+        indices = ctx.stm.non_system_indices()
+        if not indices:
+            return ToolResult(self.spec.name, True, "removed 0 messages (context is empty)")
+        messages = ctx.stm.messages
+        vectors = ctx.embedder.embed([criteria] + [messages[i].content for i in indices])
+        similarity = vectors[1:] @ vectors[0]
+        doomed = [i for i, s in zip(indices, similarity, strict=True) if s >= ctx.filter_threshold]
+        freed = sum(messages[i].tokens for i in doomed)
+        ctx.stm.remove(doomed)
+        best = float(np.max(similarity))
+        return ToolResult(
+            self.spec.name,
+            True,
+            f"removed {len(doomed)} messages ({freed} tokens); highest similarity {best:.2f}, "
+            f"threshold {ctx.filter_threshold:.2f}",
+        )

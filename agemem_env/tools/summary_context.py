@@ -1,0 +1,44 @@
+"""Summary_context: replace a span of the context by one summary message (Eq. 14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agemem_env.core import ToolError, ToolResult
+from agemem_env.tools.base import Param, ToolContext, ToolSpec
+
+
+class SummaryContext:
+    """Compress all non-system messages, or the last N, into one summary message."""
+
+    spec = ToolSpec(
+        name="Summary_context",
+        description="Summarises context messages to reduce tokens while keeping key information.",
+        params=(
+            Param("span", "string", "'all' for every non-system message, or a number N for "
+                  "the last N messages.", required=True),
+        ),
+    )
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Summarise the span with the configured summariser and splice the result in."""
+        indices = ctx.stm.non_system_indices()
+        span = str(args["span"]).strip().lower()
+        if span != "all":
+            if not (span.isascii() and span.isdigit()) or int(span) < 1:
+                raise ToolError(
+                    "Summary_context: span must be 'all' or a positive number, "
+                    f"got {args['span']!r}"
+                )
+            indices = indices[-int(span):]
+        if not indices:
+            raise ToolError("Summary_context: there are no messages to summarise")
+        messages = ctx.stm.messages
+        before = sum(messages[i].tokens for i in indices)
+        summary = ctx.summariser([messages[i].content for i in indices])
+        new = ctx.stm.replace(indices, "user", summary, "summary")
+        return ToolResult(
+            self.spec.name,
+            True,
+            f"summarised {len(indices)} messages ({before} -> {new.tokens} tokens)",
+        )
