@@ -1,0 +1,493 @@
+"""AgeMemEnv: an LLM agent manages long- and short-term memory through tool calls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from agemem_env.actions import parse_action
+from agemem_env.core import REDUCTION_TOOLS, ParsedAction, ToolResult
+from agemem_env.embed import Embedder, make_embedder
+from agemem_env.judges import Judge, make_judge
+from agemem_env.memory import LongTermMemory, ShortTermMemory
+from agemem_env.memory_quality import memory_quality
+from agemem_env.prompts import system_prompt
+from agemem_env.protocol import render_completion
+from agemem_env.render import render_text
+from agemem_env.rewards import EpisodeSnapshot, EpisodeStats, Evaluation, evaluate
+from agemem_env.rewards import make_reward_config as _reward_config
+from agemem_env.spaces import observation_space, structured_action_space, text_action_space
+from agemem_env.stages import split_into_rounds
+from agemem_env.summarise import Summariser, make_summariser
+from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
+from agemem_env.tokens import TokenCounter, make_token_counter
+from agemem_env.tools import ToolContext, execute
+
+MAX_TOP_K = 20
+
+
+class AgeMemEnv(gym.Env):
+    """The AgeMem three-stage memory-management environment.
+
+    ## Description
+    After "Agentic Memory" (Yu et al., 2026, arXiv:2601.01885). An episode runs stages
+    1..``level`` of one task (Algorithms 3-5 of the paper). Stage 1 streams the task's
+    information as user turns; the agent may store, update and delete long-term memory
+    (LTM). The context (short-term memory, STM) is then reset; LTM persists. Stage 2
+    injects distractors the agent should filter or summarise. Stage 3 asks the question;
+    the agent retrieves from LTM, manages its context and answers.
+
+    ## Action Space
+    ``action_mode="text"``: the raw completion, ``<think>..</think>`` then
+    ``<tool_call>[{"name": ..., "arguments": {...}}, ...]</tool_call>`` or
+    ``<answer>..</answer>``; several calls per step. ``action_mode="structured"``: a dict
+    with ``tool`` in Discrete(7) plus argument slots (see ``spaces.structured_action_space``),
+    a ``ToolCall``, or a list of them.
+
+    | index | tool            | arguments                                   |
+    |-------|-----------------|---------------------------------------------|
+    | 0     | Add_memory      | content, memory_type?, metadata?            |
+    | 1     | Update_memory   | memory_id, content, metadata?               |
+    | 2     | Delete_memory   | memory_id, confirmation (must be true)      |
+    | 3     | Retrieve_memory | query, top_k=3, metadata_filter?            |
+    | 4     | Summary_context | span: "all" or "N" (the last N messages)    |
+    | 5     | Filter_context  | criteria (drops messages with cos >= theta) |
+    | 6     | Answer          | text                                        |
+
+    ## Observation Space
+    A dict: ``messages`` (system prompt with the tool schemas, then the context, ready for
+    a chat template), ``stage`` (1-3), ``round`` (steps taken in this stage),
+    ``context_tokens`` and ``ltm_size``.
+
+    ## Rewards
+    Zero until the last step, then R = w_task R_task + w_context R_context + w_memory
+    R_memory + w_tool R_tool + penalties (Eq. 16); ``reward_mode="dense"`` pays the change
+    of R at every step instead, summing to the same total. Terms (``info["reward_terms"]``,
+    every step): task (Eq. 17: judge score, -1 without an answer; levels 1-2 have no
+    question and score memory F1, plus distractor removal at level 2); context = mean of
+    compression (Eq. 19), preventive (Eq. 20) and preservation (Eq. 21, graded); memory =
+    mean of storage (Eq. 23), maintenance (Eq. 24) and relevance (Eq. 25, offline: share of
+    retrieved memories that support a gold fact); tool validity; penalties (Eq. 26): round
+    cap -1, overflow -0.5, -0.1 per malformed completion or invalid call (floor -1).
+
+    ## Starting State
+    The seed picks the task (or generates one), and the order of the distractors. The
+    context holds the system prompt and the first round of the start stage.
+
+    ## Episode End
+    Terminated: an answer in Stage 3, or the last stage of a level-1/2 episode is over.
+    Truncated: Stage 3 reached its round cap without an answer (round penalty applies).
+    In Stages 1-2 an answer ends the stage early (``answer_ends_stage``).
+
+    ## Arguments
+    | parameter         | type               | default      | meaning                              |
+    |-------------------|--------------------|--------------|--------------------------------------|
+    | level             | int                | 3            | run stages 1..level                  |
+    | tasks             | str or list[Task]  | "synthetic"  | task source name or Task objects     |
+    | tasks_path        | str                | None         | file or folder for a dataset source  |
+    | task_config       | dict               | None         | SyntheticConfig fields               |
+    | action_mode       | str                | "text"       | "text" or "structured"               |
+    | embedder          | str or Embedder    | "minilm"     | "minilm", "hashing", a model name    |
+    | token_counter     | str or counter     | "cl100k_base"| tiktoken encoding or a tokenizer     |
+    | token_budget      | int                | 8192         | context budget T_max                 |
+    | rounds_per_stage  | int                | 5            | round cap N_max of each stage        |
+    | top_k             | int                | 3            | Retrieve_memory default              |
+    | filter_threshold  | float              | 0.6          | Filter_context theta                 |
+    | reward_preset     | str                | "paper"      | "paper", "paper_code", "answer_only" |
+    | reward_weights    | dict               | None         | RewardConfig fields to override      |
+    | reward_mode       | str                | "terminal"   | "terminal" or "dense"                |
+    | summariser        | str or Summariser  | "extractive" | Summary_context back-end             |
+    | judge             | str or Judge       | "f1"         | answer judge ("f1", "em", a Judge)   |
+    | ltm_path          | str                | None         | SQLite file for a durable LTM        |
+    | ltm_reset         | bool               | True         | clear LTM at every reset             |
+    | start_stage       | int                | 1            | begin at a later stage               |
+    | prefill           | str                | "none"       | "none", "oracle", "information"      |
+    | auto_retrieve     | bool               | True         | Stage-1 retrieval per turn (Alg. 3)  |
+    | answer_ends_stage | bool               | True         | <answer> ends Stages 1-2 early       |
+    | overflow_policy   | str                | "truncate"   | drop oldest messages, or "keep"      |
+    | max_action_chars  | int                | 16384        | longest accepted completion          |
+
+    ## Version History
+    * v0: initial release.
+
+    >>> import gymnasium as gym, agemem_env
+    >>> env = gym.make("AgeMem-Stage3-v0", embedder="hashing")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs["stage"], obs["messages"][0]["role"]
+    (1, 'system')
+    """
+
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        *,
+        level: int = 3,
+        tasks: str | Sequence[Task] = "synthetic",
+        tasks_path: str | os.PathLike | None = None,
+        task_config: Mapping[str, Any] | None = None,
+        action_mode: str = "text",
+        embedder: str | Embedder | None = None,
+        token_counter: str | TokenCounter | Any = None,
+        token_budget: int = 8192,
+        rounds_per_stage: int = 5,
+        top_k: int = 3,
+        filter_threshold: float = 0.6,
+        reward_preset: str = "paper",
+        reward_weights: Mapping[str, Any] | None = None,
+        reward_mode: str = "terminal",
+        summariser: str | Summariser | None = None,
+        judge: str | Judge | None = None,
+        ltm_path: str | os.PathLike | None = None,
+        ltm_reset: bool = True,
+        start_stage: int = 1,
+        prefill: str = "none",
+        auto_retrieve: bool = True,
+        answer_ends_stage: bool = True,
+        overflow_policy: str = "truncate",
+        max_action_chars: int = 16384,
+        render_mode: str | None = None,
+    ):
+        _check_choice("level", level, (1, 2, 3))
+        _check_choice("start_stage", start_stage, tuple(range(1, level + 1)))
+        _check_choice("action_mode", action_mode, ("text", "structured"))
+        _check_choice("reward_mode", reward_mode, ("terminal", "dense"))
+        _check_choice("prefill", prefill, ("none", "oracle", "information"))
+        _check_choice("overflow_policy", overflow_policy, ("truncate", "keep"))
+        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
+        _check_range("token_budget", token_budget, 256, 10_000_000)
+        _check_range("rounds_per_stage", rounds_per_stage, 1, 1000)
+        _check_range("top_k", top_k, 1, MAX_TOP_K)
+        _check_range("max_action_chars", max_action_chars, 64, 10_000_000)
+        if not 0.0 < filter_threshold <= 1.0:
+            raise ValueError(f"filter_threshold must be in (0, 1], got {filter_threshold}")
+        if start_stage > 1 and prefill == "none":
+            raise ValueError(f"start_stage={start_stage} skips Stage 1; pass prefill='oracle' "
+                             "or 'information' to build the memory it would have built")
+        self.level, self.start_stage, self.prefill = level, start_stage, prefill
+        self.action_mode, self.reward_mode = action_mode, reward_mode
+        self.token_budget, self.rounds_per_stage = token_budget, rounds_per_stage
+        self.top_k, self.filter_threshold = top_k, filter_threshold
+        self.ltm_path, self.ltm_reset = ltm_path, ltm_reset
+        self.auto_retrieve, self.answer_ends_stage = auto_retrieve, answer_ends_stage
+        self.overflow_policy, self.max_action_chars = overflow_policy, max_action_chars
+        self.render_mode = render_mode
+        self.reward_config = _reward_config(reward_preset, reward_weights)
+        self.task_config = SyntheticConfig(**(task_config or {}))
+        self._task_source, self._tasks_path = _check_tasks(tasks), tasks_path
+        # Factories only: models load on first use, the SQLite file opens at first reset.
+        self.embedder = make_embedder(embedder)
+        self.token_counter = make_token_counter(token_counter)
+        self.summariser = make_summariser(summariser)
+        self.judge = make_judge(judge)
+        self.action_space = (
+            text_action_space(max_action_chars)
+            if action_mode == "text"
+            else structured_action_space(max_action_chars, MAX_TOP_K)
+        )
+        self.observation_space = observation_space(rounds_per_stage)
+        self._tasks: list[Task] | None = None
+        self.ltm: LongTermMemory | None = None
+        self.stm: ShortTermMemory | None = None
+        self.task: Task | None = None
+        self.stage = self.round = self.steps = 0
+        self.stats = EpisodeStats()
+        self._chunks: list[list[str]] = []
+        self._distractors: list[str] = []
+        self._episode_seed: int | None = None
+        self._last: Evaluation | None = None
+        self._last_results: tuple[ToolResult, ...] = ()
+        self._last_errors: tuple[str, ...] = ()
+        self._total = 0.0
+        self._done = False
+
+    # ----------------------------------------------------------------- episode story
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Pick the task, clear or keep LTM, and open the start stage."""
+        super().reset(seed=seed)
+        options = options or {}
+        self.task = self._pick_task(options)
+        self.ltm = self.ltm or LongTermMemory(self.embedder, path=self.ltm_path)
+        if self.ltm_reset:
+            self.ltm.clear()
+        self._prefill()
+        self.stm = ShortTermMemory(self.token_counter, self.token_budget)
+        self.stm.append("system", system_prompt(self.rounds_per_stage, self.token_budget), "system")
+        self.stats, self.steps, self._total, self._done = EpisodeStats(), 0, 0.0, False
+        self._last_results, self._last_errors = (), ()
+        self._distractors = self._order_distractors()
+        self._begin_stage(self.start_stage)
+        self._last = self._evaluate()
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), self._info()
+
+    def step(self, action: Any):
+        """Run the step's tool calls, record its answer, and move the episode on."""
+        if self.task is None or self._done:
+            raise RuntimeError("step() called before reset() or after the episode ended; "
+                               "call reset() first")
+        self.steps += 1
+        self.round += 1
+        parsed = parse_action(action, self.action_mode, self.max_action_chars)
+        report = execute(parsed.calls, self._tool_context())
+        answer = parsed.answer if parsed.answer is not None else report.answer
+        self._record(parsed, report.results)
+        self._append_turn(action, parsed, report.results, answer)
+        terminated, truncated = self._advance(answer)
+        self._done = terminated or truncated
+        self._last = self._evaluate()
+        total = self._last.terms["total"]
+        if self.reward_mode == "dense":
+            reward, self._total = total - self._total, total
+        else:
+            reward = total if self._done else 0.0
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), float(reward), terminated, truncated, self._info()
+
+    def _advance(self, answer: str | None) -> tuple[bool, bool]:
+        """End the stage on an answer or at the round cap; open the next one or finish."""
+        ends_on_answer = answer is not None and (self.stage == 3 or self.answer_ends_stage)
+        if not ends_on_answer and self.round < self.rounds_per_stage:
+            self._reveal(self.round)
+            return False, False
+        if self.stage == 3 and answer is None:
+            self.stats.rounds_exceeded = True
+            return False, True
+        if self.stage < self.level:
+            self._begin_stage(self.stage + 1)
+            return False, False
+        return True, False
+
+    def _begin_stage(self, stage: int) -> None:
+        """Stage 2 resets the context (Alg. 1, line 11); Stage 3 poses the question."""
+        self.stage, self.round = stage, 0
+        if stage == 1:
+            self._chunks = split_into_rounds(self.task.information, self.rounds_per_stage)
+        elif stage == 2:
+            self.stm.reset()
+            self._chunks = split_into_rounds(self._distractors, self.rounds_per_stage)
+        else:
+            self._chunks = []
+            self.stm.append("user", self.task.question, "question")
+        self._reveal(0)
+
+    def _reveal(self, round_index: int) -> None:
+        """Show this round's turns; in Stage 1 each comes with related memories (Alg. 3)."""
+        chunk = self._chunks[round_index] if round_index < len(self._chunks) else []
+        for turn in chunk:
+            if self.stage == 1:
+                self.stm.append("user", turn, "information")
+                if self.auto_retrieve and len(self.ltm):
+                    hits = self.ltm.search(turn, top_k=self.top_k)
+                    lines = "\n".join(f"{rec.id}: {rec.content}" for rec, _ in hits)
+                    self.stm.append("tool", f"Related memories:\n{lines}", "retrieval")
+            else:
+                message = self.stm.append("user", turn, "distractor")
+                self.stats.distractor_tokens += message.tokens
+        self._check_overflow()
+
+    # ----------------------------------------------------------------- step helpers
+    def _tool_context(self) -> ToolContext:
+        return ToolContext(
+            ltm=self.ltm,
+            stm=self.stm,
+            embedder=self.embedder,
+            summariser=self.summariser,
+            step=self.steps,
+            default_top_k=self.top_k,
+            max_top_k=MAX_TOP_K,
+            filter_threshold=self.filter_threshold,
+        )
+
+    def _record(self, parsed: ParsedAction, results: Sequence[ToolResult]) -> None:
+        """Tally what the reward needs: calls, errors, edits, retrieval support."""
+        stats = self.stats
+        stats.parse_errors += len(parsed.errors)
+        for result in results:
+            stats.tool_calls[result.name] += 1
+            if not result.ok:
+                stats.tool_errors += 1
+                continue
+            stats.tool_ok += 1
+            if result.name == "Add_memory":
+                stats.added_ids.extend(result.memory_ids)
+            elif result.name == "Update_memory":
+                stats.n_updates += 1
+            elif result.name == "Delete_memory":
+                stats.n_deletes += 1
+            elif result.name == "Retrieve_memory":
+                stats.retrieval_support.append(self._support_share(result.memory_ids))
+            if result.name in REDUCTION_TOOLS and stats.first_reduction_step is None:
+                stats.first_reduction_step = self.steps
+        self._last_results, self._last_errors = tuple(results), parsed.errors
+
+    def _support_share(self, memory_ids: Sequence[str]) -> float:
+        contents = [rec.content for rec in map(self.ltm.get, memory_ids) if rec is not None]
+        if not contents:
+            return 0.0
+        quality = memory_quality(contents, self.task.supporting_facts)
+        return sum(quality.supporting) / len(contents)
+
+    def _append_turn(self, action, parsed, results, answer) -> None:
+        """The agent's message, then one tool message per result or format error."""
+        if self.action_mode == "text" and isinstance(action, str):
+            completion = action[: self.max_action_chars]
+        else:
+            completion = render_completion(parsed.calls, answer=answer)
+        self.stm.append("assistant", completion, "assistant")
+        for result in results:
+            kind = "retrieval" if result.name == "Retrieve_memory" and result.ok else "tool"
+            self.stm.append("tool", result.render(), kind)
+        for error in parsed.errors:
+            self.stm.append("tool", f"[format error] {error}", "tool")
+        if answer is not None and self.stage == 3:
+            self.stats.answer = answer
+            self.stats.tokens_at_answer = self.stm.total_tokens
+        self._check_overflow()
+
+    def _check_overflow(self) -> None:
+        if not self.stm.over_budget:
+            return
+        if self.stats.first_overflow_step is None:
+            self.stats.first_overflow_step = self.steps
+        if self.overflow_policy == "truncate":
+            self.stm.truncate_oldest()
+
+    # ----------------------------------------------------------------- task choice
+    def _pick_task(self, options: Mapping[str, Any]) -> Task:
+        """From options, a list, or a source; the synthetic source makes one per seed."""
+        rng = self.np_random
+        self._episode_seed = int(rng.integers(2**63 - 1))
+        if isinstance(options.get("task"), Task):
+            return options["task"]
+        if self._task_source == "synthetic" and "task_index" not in options:
+            return generate_task(np.random.default_rng(self._episode_seed), self.task_config)
+        tasks = self._load_tasks()
+        index = options.get("task_index", int(rng.integers(len(tasks))))
+        if not isinstance(index, int) or not 0 <= index < len(tasks):
+            raise ValueError(f"options['task_index'] must be an int in 0..{len(tasks) - 1}, "
+                             f"got {index!r}")
+        return tasks[index]
+
+    def _load_tasks(self) -> list[Task]:
+        if self._tasks is None:
+            if isinstance(self._task_source, str):
+                self._tasks = load_tasks(self._task_source, path=self._tasks_path)
+            else:
+                self._tasks = list(self._task_source)
+        return self._tasks
+
+    def _order_distractors(self) -> list[str]:
+        order = self.np_random.permutation(len(self.task.distractors))
+        return [self.task.distractors[i] for i in order]
+
+    def _prefill(self) -> None:
+        if self.prefill == "none":
+            return
+        facts = self.task.supporting_facts if self.prefill == "oracle" else self.task.information
+        for fact in facts:
+            self.ltm.add(fact, memory_type="fact", metadata={"prefill": self.prefill})
+
+    # ----------------------------------------------------------------- reporting
+    def _evaluate(self) -> Evaluation:
+        records = self.ltm.records()
+        own = set(self.stats.added_ids)
+        messages = self.stm.messages
+        snap = EpisodeSnapshot(
+            memories=[r.content for r in records],
+            own_memories=[r.content for r in records if r.id in own],
+            context_text="\n".join(m.content for m in messages if m.role != "system"),
+            context_tokens=self.stm.total_tokens,
+            distractor_tokens_left=sum(m.tokens for m in messages if m.kind == "distractor"),
+        )
+        return evaluate(
+            self.stats,
+            snap,
+            self.task,
+            level=self.level,
+            budget=self.token_budget,
+            judge=self.judge,
+            config=self.reward_config,
+        )
+
+    def _observation(self) -> dict[str, Any]:
+        return {
+            "messages": self.stm.to_chat(),
+            "stage": self.stage,
+            "round": self.round,
+            "context_tokens": self.stm.total_tokens,
+            "ltm_size": len(self.ltm),
+        }
+
+    def _info(self) -> dict[str, Any]:
+        ev, stats = self._last, self.stats
+        return {
+            "task_id": self.task.id,
+            "seed": self._episode_seed,
+            "stage": self.stage,
+            "round": self.round,
+            "reward_terms": dict(ev.terms),
+            "tool_calls": dict(sorted(stats.tool_calls.items())),
+            "tool_errors": stats.tool_errors,
+            "parse_errors": stats.parse_errors,
+            "step_results": [
+                {"name": r.name, "ok": r.ok, "content": r.content} for r in self._last_results
+            ],
+            "step_errors": list(self._last_errors),
+            "context_tokens": self.stm.total_tokens,
+            "ltm_size": len(self.ltm),
+            "overflow": stats.first_overflow_step is not None,
+            "answer": stats.answer,
+            "judge": None if ev.judge is None else vars(ev.judge).copy(),
+            "memory_quality": {
+                "precision": ev.quality.precision,
+                "recall": ev.quality.recall,
+                "f1": ev.quality.f1,
+            },
+        }
+
+    def render(self) -> str | None:
+        """'ansi' returns the context, the memory and the reward terms as text; 'human'
+        writes the same to stdout."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='ansi'")
+            return None
+        text = render_text(self.stage, self.round, self.stm, self.ltm, self._last)
+        if self.render_mode == "ansi":
+            return text
+        import sys
+
+        sys.stdout.write(text + "\n")
+        return None
+
+    def close(self) -> None:
+        """Close the SQLite store, if any."""
+        if self.ltm is not None:
+            self.ltm.close()
+            self.ltm = None
+
+
+def _check_choice(name: str, value: Any, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _check_range(name: str, value: Any, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name} must be an int in {low}..{high}, got {value!r}")
+
+
+def _check_tasks(tasks: Any) -> str | tuple[Task, ...]:
+    if isinstance(tasks, str):
+        return tasks
+    tasks = tuple(tasks)
+    if not tasks or not all(isinstance(t, Task) for t in tasks):
+        raise TypeError("tasks must be a source name (e.g. 'synthetic') or a non-empty list "
+                        "of agemem_env.tasks.Task")
+    return tasks

@@ -1,0 +1,17 @@
+"""Register the environment ids (string entry points, variants as kwargs)."""
+
+from gymnasium.envs.registration import register, registry
+
+_ENTRY = "agemem_env.env:AgeMemEnv"
+
+# ----------------------------------------------------------------------------
+# AgeMem: progressive levels; level K runs stages 1..K in one episode
+# ----------------------------------------------------------------------------
+ENV_IDS = ("AgeMem-Stage1-v0", "AgeMem-Stage2-v0", "AgeMem-Stage3-v0")
+
+
+def register_envs() -> None:
+    """Idempotent, so importing twice (or via gym.make('agemem_env:...')) is harmless."""
+    for level, env_id in enumerate(ENV_IDS, start=1):
+        if env_id not in registry:
+            register(id=env_id, entry_point=_ENTRY, kwargs={"level": level})

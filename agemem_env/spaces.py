@@ -1,0 +1,110 @@
+"""Gymnasium spaces for chat observations and for the two action modes."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from agemem_env.core import TOOL_NAMES
+
+ROLES = ("system", "user", "assistant", "tool")
+# Text spaces check every character; LLM output is any unicode, so the charset is
+# what sample() draws from, and step() accepts any str.
+SAMPLE_CHARSET = string.ascii_letters + string.digits + string.punctuation + " \n"
+MAX_COUNT = 2**31 - 1
+
+
+class ChatMessages(spaces.Space[list]):
+    """A list of chat messages, each ``{"role": ..., "content": ...}``.
+
+    Like minigrid's ``MissionSpace``, a small custom space so ``check_env`` can verify
+    observations that are not arrays.
+    """
+
+    def __init__(self, max_messages: int = 4096, max_chars: int = 1_000_000, seed=None):
+        self.max_messages = max_messages
+        self.max_chars = max_chars
+        super().__init__(dtype=object, seed=seed)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> list[dict[str, str]]:
+        """A short random conversation that starts with a system message."""
+        n = int(self.np_random.integers(1, 6))
+        roles = ["system"] + [ROLES[int(self.np_random.integers(1, 4))] for _ in range(n - 1)]
+        chars = np.array(list(SAMPLE_CHARSET))
+        return [
+            {"role": r, "content": "".join(self.np_random.choice(chars, size=12))} for r in roles
+        ]
+
+    def contains(self, x: Any) -> bool:
+        """True for a list of dicts with a known role and a str content."""
+        if not isinstance(x, list) or len(x) > self.max_messages:
+            return False
+        return all(
+            isinstance(m, dict)
+            and set(m) == {"role", "content"}
+            and m["role"] in ROLES
+            and isinstance(m["content"], str)
+            and len(m["content"]) <= self.max_chars
+            for m in x
+        )
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        """Chat messages have no fixed-size array form."""
+        return False
+
+    def __repr__(self) -> str:
+        return f"ChatMessages(max_messages={self.max_messages})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChatMessages) and (
+            self.max_messages,
+            self.max_chars,
+        ) == (other.max_messages, other.max_chars)
+
+
+def observation_space(rounds_per_stage: int) -> spaces.Dict:
+    """Messages ready for a chat template, plus stage, round, context size and LTM size."""
+    return spaces.Dict(
+        {
+            "messages": ChatMessages(),
+            "stage": spaces.Discrete(3, start=1),
+            "round": spaces.Discrete(rounds_per_stage + 1),
+            "context_tokens": spaces.Discrete(MAX_COUNT),
+            "ltm_size": spaces.Discrete(MAX_COUNT),
+        }
+    )
+
+
+def text_action_space(max_chars: int) -> spaces.Text:
+    """The raw completion: <think>..</think> then <tool_call>[...]</tool_call> or <answer>."""
+    return spaces.Text(max_length=max_chars, min_length=0, charset=SAMPLE_CHARSET)
+
+
+def structured_action_space(max_chars: int, max_top_k: int) -> spaces.Dict:
+    """Tool index in Discrete(7) (order of ``TOOL_NAMES``) plus typed argument slots.
+
+    ``text`` carries content / query / span / criteria / answer depending on the tool;
+    ``metadata`` is a JSON object as text ("" for none); ``top_k`` 0 means the default.
+    """
+    short = spaces.Text(max_length=64, min_length=0, charset=SAMPLE_CHARSET)
+    return spaces.Dict(
+        {
+            "tool": spaces.Discrete(len(TOOL_NAMES)),
+            "text": spaces.Text(max_length=max_chars, min_length=0, charset=SAMPLE_CHARSET),
+            "memory_id": short,
+            "memory_type": short,
+            "metadata": spaces.Text(max_length=1024, min_length=0, charset=SAMPLE_CHARSET),
+            "top_k": spaces.Discrete(max_top_k + 1),
+            "confirmation": spaces.Discrete(2),
+        }
+    )
+
+
+def tool_names_table(names: Sequence[str] = TOOL_NAMES) -> str:
+    """'0 Add_memory, 1 Update_memory, ...' for error messages."""
+    return ", ".join(f"{i} {n}" for i, n in enumerate(names))
