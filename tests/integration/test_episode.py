@@ -226,3 +226,38 @@ def test_persistent_memory_is_shared_between_episodes(make_env, small_task, tmp_
 def test_bad_configuration_names_the_problem(make_env, kwargs, fragment):
     with pytest.raises((ValueError, TypeError), match=fragment):
         make_env(**kwargs)
+
+
+def test_compression_falls_as_the_context_grows(make_env, small_task):
+    env = make_env(tasks=[small_task], token_budget=4096)
+    _, info = env.reset(seed=0)
+    start = info["reward_terms"]["context/compression"]
+    assert start == pytest.approx(1 - info["context_tokens"] / 4096)
+    _, _, _, _, info = env.step(call("Retrieve_memory", query="word " * 300))
+    assert info["reward_terms"]["context/compression"] < start
+
+
+def test_tool_term_is_the_share_of_valid_calls_and_paid_by_paper_code(make_env, small_task):
+    env = make_env(tasks=[small_task], reward_preset="paper_code", start_stage=3,
+                   prefill="oracle")
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(render_completion([
+        ToolCall("Retrieve_memory", {"query": "Dana"}),
+        ToolCall("Delete_memory", {"memory_id": "mem_99", "confirmation": True}),
+    ]))
+    assert info["reward_terms"]["tool"] == 0.5
+    _, reward, _, _, info = env.step(answer("Porto"))
+    terms = info["reward_terms"]
+    expected = (0.5 * terms["task"] + 0.15 * terms["context"] + 0.15 * terms["memory"]
+                + 0.2 * terms["tool"] + terms["penalty"])
+    assert reward == pytest.approx(expected)
+
+
+def test_ansi_render_shows_context_memory_and_terms(make_env, small_task):
+    env = make_env(tasks=[small_task], render_mode="ansi")
+    env.reset(seed=0)
+    env.step(call("Add_memory", content="Dana Ortiz works at Veltrix Labs."))
+    text = env.render()
+    assert "CONTEXT" in text and "Dana Ortiz works at Veltrix" in text
+    assert "mem_1 [general]" in text
+    assert "memory/storage=+1.000" in text
