@@ -58,6 +58,9 @@ class SyntheticConfig:
     """Small-talk turns mixed into Stage 1 (0..10)."""
     question_kinds: tuple[str, ...] = ("multihop", "preference")
     """Kinds the generator picks from uniformly; names in `QUESTION_KINDS`."""
+    information_tokens: int = 0
+    """Pad Stage 1 with small-talk paragraphs up to about this many tokens (0: no padding);
+    above the env's token_budget, the information overflows the context."""
 
     def __post_init__(self) -> None:
         """Validate every knob; the error names the field and its allowed range."""
@@ -89,6 +92,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "num_distractors": (0, 40),
     "distractor_similarity": (0.0, 1.0),
     "filler_turns": (0, 10),
+    "information_tokens": (0, 1_000_000),
 }
 
 
@@ -348,6 +352,7 @@ def generate_task(
     b.add_noise_facts(config.num_retractions, "retracted")
     small_talk = chitchat_lines(rng, config.filler_turns + config.num_distractors)
     turns = b.order_turns(small_talk[: config.filler_turns])
+    turns = _pad(rng, turns, config.information_tokens)
     distractors, distractor_roles = b.distractors(small_talk[config.filler_turns :])
     if any(b.facts[i].history for i in chain):
         question = question[:-1] + " now?"
@@ -373,6 +378,23 @@ def generate_task(
         "distractor_roles": tuple(distractor_roles),
     }
     return Task(id=task_id or _content_id(content), metadata=metadata, **content)
+
+
+def _pad(rng: np.random.Generator, turns: list[_Turn], tokens: int) -> list[_Turn]:
+    """Insert small-talk paragraphs at random places until the stream holds ~tokens.
+
+    Tokens are estimated at 6/5 per word, within a few percent of cl100k on this text.
+    """
+    estimate = sum(len(t.text.split()) for t in turns) * 6 // 5
+    turns = list(turns)
+    while estimate < tokens:
+        paragraph = " ".join(chitchat_lines(rng, _PAD_LINES))
+        turns.insert(int(rng.integers(0, len(turns) + 1)), _Turn(paragraph, "filler", -1))
+        estimate += len(paragraph.split()) * 6 // 5
+    return turns
+
+
+_PAD_LINES = 6
 
 
 def _content_id(content: dict[str, object]) -> str:

@@ -371,3 +371,18 @@ def test_load_tasks_rejects_bad_input() -> None:
         load_tasks(hops=9)
     with pytest.raises(ValueError, match="seed"):
         generate_tasks(2, -1)
+
+
+def test_information_tokens_pads_the_stream_without_changing_the_task():
+    from agemem_env.tokens import make_token_counter
+
+    counter = make_token_counter()
+    plain = generate_task(np.random.default_rng(5), SyntheticConfig())
+    padded = generate_task(np.random.default_rng(5), SyntheticConfig(information_tokens=12000))
+    tokens = sum(counter.count(turn) for turn in padded.information)
+    assert 0.9 * 12000 <= tokens <= 1.15 * 12000
+    assert (padded.question, padded.answers, padded.supporting_facts) == (
+        plain.question, plain.answers, plain.supporting_facts
+    )
+    kept = [turn for turn in padded.information if turn in plain.information]
+    assert kept == list(plain.information)  # originals keep their order, updates stay late
