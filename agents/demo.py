@@ -27,8 +27,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--embedder", default="minilm")
+    parser.add_argument("--tasks", default="synthetic", help="task source name")
+    parser.add_argument("--tasks-path", default=None, help="file or folder of a dataset")
+    parser.add_argument("--information-tokens", type=int, default=0,
+                        help="synthetic only: pad Stage 1 to about this many tokens")
     args = parser.parse_args(argv)
-    env = gym.make(args.env, embedder=args.embedder)
+    config = {"tasks": args.tasks, "tasks_path": args.tasks_path}
+    if args.information_tokens:
+        config["task_config"] = {"information_tokens": args.information_tokens}
+    env = gym.make(args.env, embedder=args.embedder, **config)
     scripts = {"oracle": OracleScript, "no-memory": NoMemoryScript}
     means: dict[str, dict[str, float]] = {}
     for name, script in scripts.items():
@@ -38,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
             for key in SHOWN:
                 rows[key].append(info["reward_terms"][key])
             rows["answer F1"].append((info["judge"] or {}).get("f1", 0.0))
+            rows["answer EM"].append((info["judge"] or {}).get("exact_match", 0.0))
+            rows["memory recall"].append(info["memory_quality"]["recall"])
+            rows["overflow"].append(float(info["overflow"]))
         means[name] = {key: float(np.mean(values)) for key, values in rows.items()}
     env.close()
     table = Table(title=f"{args.env}: mean over {args.episodes} seeded episodes")
