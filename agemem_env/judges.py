@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from agemem_env.abstention import is_abstention
+
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = frozenset(string.punctuation)
 # HotpotQA scores these answers all-or-nothing: "no" must not half-match "no idea".
@@ -86,8 +88,17 @@ class Judge(Protocol):
 
     name: str
 
-    def __call__(self, prediction: str, answers: Sequence[str], question: str = "") -> JudgeResult:
-        """Judge ``prediction``; ``question`` is context for judges that need it."""
+    def __call__(
+        self,
+        prediction: str,
+        answers: Sequence[str],
+        question: str = "",
+        *,
+        category: int | None = None,
+        abstention: bool = False,
+    ) -> JudgeResult:
+        """Judge ``prediction``; ``question``, ``category`` (LoCoMo's) and ``abstention``
+        (the right answer is that the information is unavailable) come from the task."""
         ...
 
 
@@ -112,28 +123,40 @@ class ExactMatchF1Judge:
         if self.score not in ("f1", "em"):
             raise ValueError(f"ExactMatchF1Judge: score must be 'f1' or 'em', got {self.score!r}")
 
-    def __call__(self, prediction: str, answers: Sequence[str], question: str = "") -> JudgeResult:
-        """Judge ``prediction`` against every gold answer and keep the best of each metric."""
+    def __call__(
+        self,
+        prediction: str,
+        answers: Sequence[str],
+        question: str = "",
+        *,
+        category: int | None = None,
+        abstention: bool = False,
+    ) -> JudgeResult:
+        """Judge ``prediction`` against every gold answer and keep the best of each metric;
+        on abstention tasks any answer saying the information is unavailable scores 1."""
         if not isinstance(prediction, str):
             raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
         if isinstance(answers, str):
             raise TypeError("answers must be a sequence of gold answers, not a single str")
         if not answers:
             raise ValueError("answers is empty; a judge needs at least one gold answer")
+        if abstention:
+            hit = float(is_abstention(prediction))
+            return JudgeResult(score=hit, exact_match=hit, f1=hit)
         em = max(exact_match(prediction, gold) for gold in answers)
         f1 = max(token_f1(prediction, gold) for gold in answers)
         return JudgeResult(score=f1 if self.score == "f1" else em, exact_match=em, f1=f1)
 
 
-_JUDGES = {"f1": "f1", "em_f1": "f1", "em": "em"}
+_JUDGES = {"f1": "f1", "em_f1": "f1", "em": "em", "locomo": "locomo", "locomo_f1": "locomo"}
 
 
 def make_judge(spec: str | Judge | None) -> Judge:
     """A judge from a name or an object.
 
     Args:
-        spec: None or "f1" (EM/F1 judge scoring F1), "em" (scoring exact match), or a
-            Judge, returned as is.
+        spec: None or "f1" (EM/F1 judge scoring F1), "em" (scoring exact match),
+            "locomo" (LoCoMo's category-aware F1), or a Judge, returned as is.
 
     >>> make_judge("em").score, make_judge(None).score
     ('em', 'f1')
@@ -143,7 +166,13 @@ def make_judge(spec: str | Judge | None) -> Judge:
     if isinstance(spec, str):
         key = spec.strip().lower()
         if key not in _JUDGES:
-            raise ValueError(f"unknown judge {spec!r}; choose 'f1' or 'em', or pass a Judge")
+            raise ValueError(
+                f"unknown judge {spec!r}; choose 'f1', 'em' or 'locomo', or pass a Judge"
+            )
+        if _JUDGES[key] == "locomo":
+            from agemem_env.judges_extra import LoCoMoJudge
+
+            return LoCoMoJudge()
         return ExactMatchF1Judge(_JUDGES[key])
     if callable(spec):
         return spec

@@ -85,7 +85,13 @@ def evaluate(
     verdict = None
     if level == 3:
         if stats.answer is not None:
-            verdict = judge(stats.answer, task.answers, task.question)
+            verdict = judge(
+                stats.answer,
+                task.answers,
+                task.question,
+                category=task.metadata.get("category"),
+                abstention=bool(task.metadata.get("abstention", False)),
+            )
         task_score = terms.task_term(verdict.score if verdict else None, config.no_answer)
     elif level == 1:
         task_score = quality.f1
