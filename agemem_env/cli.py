@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 from agemem_env.core import ToolCall
+from agemem_env.tasks_cli import tasks_app
 
 app = typer.Typer(help="AgeMem-Gym: memory-management environments for LLM agents.",
                   no_args_is_help=True, add_completion=False)
+app.add_typer(tasks_app, name="tasks")
 
 SHORTCUTS = """Type a raw completion (<tool_call>[...]</tool_call> or <answer>..</answer>),
 or a shortcut:

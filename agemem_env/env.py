@@ -274,7 +274,10 @@ class AgeMemEnv(gym.Env):
             self._chunks = split_into_rounds(self._distractors, self.rounds_per_stage)
         else:
             self._chunks = []
-            self.stm.append("user", self.task.question, "question")
+            # Temporal questions (LongMemEval) are asked on a date of their own.
+            date = self.task.metadata.get("question_date")
+            question = f"[{date}] {self.task.question}" if date else self.task.question
+            self.stm.append("user", question, "question")
         self._reveal(0)
 
     def _reveal(self, round_index: int) -> None:

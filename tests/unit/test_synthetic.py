@@ -354,12 +354,6 @@ def test_load_tasks_synthetic_matches_generator() -> None:
     assert load_tasks(limit=3) == generate_tasks(3, 0)
 
 
-@pytest.mark.parametrize("source", ["hotpotqa", "locomo", "longmemeval"])
-def test_load_tasks_dataset_sources_not_built_yet(source: str) -> None:
-    with pytest.raises(NotImplementedError, match="tasks=\\[Task"):
-        load_tasks(source)
-
-
 def test_load_tasks_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="hotpotqa"):
         load_tasks("squad")
