@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     means: dict[str, dict[str, float]] = {}
     for name, script in scripts.items():
         rows = defaultdict(list)
-        for seed in tqdm(range(args.seed, args.seed + args.episodes), desc=name):
-            _, info = play(env, script, seed)
+        for episode in tqdm(range(args.episodes), desc=name):
+            # Datasets: one episode per task in file order; synthetic: a task per seed.
+            options = None if args.tasks == "synthetic" else {"task_index": episode}
+            _, info = play(env, script, args.seed + episode, options)
             for key in SHOWN:
                 rows[key].append(info["reward_terms"][key])
             rows["answer F1"].append((info["judge"] or {}).get("f1", 0.0))
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
             rows["overflow"].append(float(info["overflow"]))
         means[name] = {key: float(np.mean(values)) for key, values in rows.items()}
     env.close()
-    table = Table(title=f"{args.env}: mean over {args.episodes} seeded episodes")
+    table = Table(title=f"{args.env} on {args.tasks}: mean over {args.episodes} episodes")
     table.add_column("term")
     for name in scripts:
         table.add_column(name, justify="right")

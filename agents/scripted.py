@@ -54,9 +54,11 @@ class NoMemoryScript:
         return render_completion(answer=self.guess, think="I have nothing stored.")
 
 
-def play(env: Any, script_cls: type, seed: int, **kwargs: Any) -> tuple[float, dict[str, Any]]:
+def play(
+    env: Any, script_cls: type, seed: int, options: dict[str, Any] | None = None, **kwargs: Any
+) -> tuple[float, dict[str, Any]]:
     """One episode of a scripted policy; returns the episode return and the last info."""
-    obs, info = env.reset(seed=seed)
+    obs, info = env.reset(seed=seed, options=options)
     script = script_cls(env.unwrapped.task, **kwargs)
     total, done = 0.0, False
     while not done:
