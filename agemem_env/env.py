@@ -14,7 +14,7 @@ from agemem_env.core import REDUCTION_TOOLS, ParsedAction, ToolResult
 from agemem_env.embed import Embedder, make_embedder
 from agemem_env.judges import Judge, make_judge
 from agemem_env.memory import LongTermMemory, ShortTermMemory
-from agemem_env.memory_quality import memory_quality
+from agemem_env.memory_scoring import MemoryScorer, make_memory_scorer
 from agemem_env.prompts import system_prompt
 from agemem_env.protocol import render_completion
 from agemem_env.render import render_text
@@ -101,7 +101,9 @@ class AgeMemEnv(gym.Env):
     | reward_weights    | dict               | None         | RewardConfig fields to override      |
     | reward_mode       | str                | "terminal"   | "terminal" or "dense"                |
     | summariser        | str or Summariser  | "extractive" | Summary_context back-end             |
-    | judge             | str or Judge       | "f1"         | answer judge ("f1", "em", a Judge)   |
+    | judge             | str or Judge       | "f1"         | "f1", "em", "locomo" or a Judge      |
+    | memory_scorer     | str or callable    | "tokens"     | "tokens", "embedding", LLM judge     |
+    | support_threshold | float              | 0.6 / 0.7    | support cut-off of the scorer        |
     | ltm_path          | str                | None         | SQLite file for a durable LTM        |
     | ltm_reset         | bool               | True         | clear LTM at every reset             |
     | start_stage       | int                | 1            | begin at a later stage               |
@@ -142,6 +144,8 @@ class AgeMemEnv(gym.Env):
         reward_mode: str = "terminal",
         summariser: str | Summariser | None = None,
         judge: str | Judge | None = None,
+        memory_scorer: str | MemoryScorer | None = None,
+        support_threshold: float | None = None,
         ltm_path: str | os.PathLike | None = None,
         ltm_reset: bool = True,
         start_stage: int = 1,
@@ -165,6 +169,8 @@ class AgeMemEnv(gym.Env):
         _check_range("max_action_chars", max_action_chars, 64, 10_000_000)
         if not 0.0 < filter_threshold <= 1.0:
             raise ValueError(f"filter_threshold must be in (0, 1], got {filter_threshold}")
+        if support_threshold is not None and not 0.0 < support_threshold <= 1.0:
+            raise ValueError(f"support_threshold must be in (0, 1], got {support_threshold}")
         if start_stage > 1 and prefill == "none":
             raise ValueError(f"start_stage={start_stage} skips Stage 1; pass prefill='oracle' "
                              "or 'information' to build the memory it would have built")
@@ -184,6 +190,7 @@ class AgeMemEnv(gym.Env):
         self.token_counter = make_token_counter(token_counter)
         self.summariser = make_summariser(summariser)
         self.judge = make_judge(judge)
+        self.memory_scorer = make_memory_scorer(memory_scorer, self.embedder, support_threshold)
         self.action_space = (
             text_action_space(max_action_chars)
             if action_mode == "text"
@@ -334,7 +341,7 @@ class AgeMemEnv(gym.Env):
         contents = [rec.content for rec in map(self.ltm.get, memory_ids) if rec is not None]
         if not contents:
             return 0.0
-        quality = memory_quality(contents, self.task.supporting_facts)
+        quality = self.memory_scorer(contents, self.task.supporting_facts)
         return sum(quality.supporting) / len(contents)
 
     def _append_turn(self, action, parsed, results, answer) -> None:
@@ -417,6 +424,7 @@ class AgeMemEnv(gym.Env):
             budget=self.token_budget,
             judge=self.judge,
             config=self.reward_config,
+            scorer=self.memory_scorer,
         )
 
     def _observation(self) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agemem_env.judges import Judge, JudgeResult
-from agemem_env.memory_quality import MemoryQuality, content_tokens, key_terms, memory_quality
+from agemem_env.memory_quality import MemoryQuality, content_tokens, key_terms
+from agemem_env.memory_scoring import MemoryScorer
 from agemem_env.rewards import terms
 from agemem_env.rewards.config import RewardConfig
 from agemem_env.tasks import Task
@@ -72,7 +73,7 @@ def evaluate(
     budget: int,
     judge: Judge,
     config: RewardConfig,
-    support_threshold: float = 0.6,
+    scorer: MemoryScorer,
 ) -> Evaluation:
     """Every reward term for the episode as it stands (Eq. 16-26).
 
@@ -81,7 +82,7 @@ def evaluate(
     from the context (level 2).
     """
     facts = task.supporting_facts
-    quality = memory_quality(snap.memories, facts, threshold=support_threshold)
+    quality = scorer(snap.memories, facts)
     verdict = None
     if level == 3:
         if stats.answer is not None:
@@ -104,7 +105,7 @@ def evaluate(
         terms.preventive(stats.first_reduction_step, stats.first_overflow_step),
         terms.preservation(key_terms(task.question), content_tokens(snap.context_text)),
     )
-    own = memory_quality(snap.own_memories, facts, threshold=support_threshold)
+    own = scorer(snap.own_memories, facts)
     mem = (
         terms.storage(sum(own.supporting), len(snap.own_memories)),
         terms.maintenance(stats.n_updates, stats.n_deletes),

@@ -261,3 +261,33 @@ def test_ansi_render_shows_context_memory_and_terms(make_env, small_task):
     assert "CONTEXT" in text and "Dana Ortiz works at Veltrix" in text
     assert "mem_1 [general]" in text
     assert "memory/storage=+1.000" in text
+
+
+def test_memory_scorer_choices_change_what_counts_as_support(make_env, small_task):
+    paraphrase = call("Add_memory", content="Dana Ortiz is employed by Veltrix Labs")
+    strict = make_env(tasks=[small_task], support_threshold=1.0)
+    strict.reset(seed=0)
+    *_, info = strict.step(paraphrase)
+    assert info["memory_quality"]["recall"] == 0.0
+    loose = make_env(tasks=[small_task], memory_scorer="embedding", support_threshold=0.5)
+    loose.reset(seed=0)
+    *_, info = loose.step(paraphrase)
+    assert info["memory_quality"]["recall"] == 0.5
+
+
+def test_a_callable_memory_scorer_drives_quality_and_storage(make_env, small_task):
+    from agemem_env.memory_quality import MemoryQuality
+
+    seen = []
+
+    def scorer(memories, facts):
+        seen.append((tuple(memories), tuple(facts)))
+        return MemoryQuality(1.0, 1.0, 1.0, tuple(True for _ in memories))
+
+    env = make_env(tasks=[small_task], memory_scorer=scorer)
+    env.reset(seed=0)
+    *_, info = env.step(call("Add_memory", content="anything at all"))
+    assert info["memory_quality"]["f1"] == 1.0 and info["reward_terms"]["memory/storage"] == 1.0
+    assert seen[-1][1] == small_task.supporting_facts
+    with pytest.raises(ValueError, match="support_threshold"):
+        make_env(support_threshold=0.0)
