@@ -218,9 +218,12 @@ class AgeMemEnv(gym.Env):
         super().reset(seed=seed)
         options = options or {}
         self.task = self._pick_task(options)
-        self.ltm = self.ltm or LongTermMemory(self.embedder, path=self.ltm_path)
+        if self.ltm is None:
+            self.ltm = LongTermMemory(self.embedder, path=self.ltm_path)
         if self.ltm_reset:
-            self.ltm.clear()
+            # A fresh memory per episode: ids restart, so an episode never depends on
+            # what the env played before.
+            self.ltm.clear(restart_ids=True)
         self._prefill()
         self.stm = ShortTermMemory(self.token_counter, self.token_budget)
         self.stm.append("system", system_prompt(self.rounds_per_stage, self.token_budget), "system")

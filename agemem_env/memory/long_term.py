@@ -168,12 +168,15 @@ class LongTermMemory:
         seq = _parse_id(memory_id)
         return seq is not None and seq in self._records
 
-    def clear(self) -> None:
-        """Forget every memory (also in the file); new ids still continue upwards."""
+    def clear(self, restart_ids: bool = False) -> None:
+        """Forget every memory (also in the file). New ids continue upwards, unless
+        ``restart_ids``: then the next id is mem_1 again (a fresh episode's memory)."""
         if self._store is not None:
-            self._store.clear()
+            self._store.clear(restart_ids)
         self._index = make_index(self._index_kind, self.embedder.dim)
         self._records.clear()
+        if restart_ids:
+            self._next_seq = 1
 
     def close(self) -> None:
         """Close the SQLite file, if any; in-memory reads keep working."""

@@ -228,9 +228,13 @@ class SQLiteRecordStore:
         if self._transaction([("DELETE FROM records WHERE id = ?", (memory_id,))])[0] != 1:
             raise KeyError(f"record {memory_id!r} is not in store {self.path}")
 
-    def clear(self) -> None:
-        """Delete every record; the id counter is unchanged, so ids stay unique."""
-        self._transaction([("DELETE FROM records", ())])
+    def clear(self, restart_ids: bool = False) -> None:
+        """Delete every record; the id counter is kept (ids stay unique) unless
+        ``restart_ids``, which starts numbering at 1 again."""
+        statements: list[tuple[str, tuple[object, ...]]] = [("DELETE FROM records", ())]
+        if restart_ids:
+            statements.append(("UPDATE meta SET value = '1' WHERE key = 'next_seq'", ()))
+        self._transaction(statements)
 
     def next_seq(self) -> int:
         """The sequence number the next new record gets (greater than any ever used)."""

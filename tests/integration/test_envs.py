@@ -109,3 +109,14 @@ def test_import_and_make_load_no_torch_and_no_model():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_episode_does_not_depend_on_earlier_episodes(make_env):
+    add = ('<tool_call>[{"name": "Add_memory", "arguments": {"content": "Dana likes tea"}}]'
+           "</tool_call>")
+    fresh = make_env()
+    used = make_env()
+    used.reset(seed=1)
+    used.step(add)
+    used.step(add)
+    assert data_equivalence(_rollout(fresh, 9, [add, add]), _rollout(used, 9, [add, add]))

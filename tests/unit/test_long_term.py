@@ -234,3 +234,19 @@ def test_in_memory_store_pickles_durable_one_refuses(tmp_path) -> None:
     durable = filled(tmp_path / "ltm.sqlite")
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(durable)
+
+
+def test_clear_with_restart_ids_numbers_from_one_again(tmp_path):
+    from agemem_env.embed import HashingEmbedder
+    from agemem_env.memory import LongTermMemory
+
+    for path in (None, tmp_path / "ltm.sqlite"):
+        ltm = LongTermMemory(HashingEmbedder(), path=path)
+        ltm.add("first fact")
+        ltm.add("second fact")
+        ltm.clear()
+        assert ltm.add("third fact").id == "mem_3"
+        ltm.clear(restart_ids=True)
+        assert ltm.add("fourth fact").id == "mem_1"
+        assert ltm.consistency_errors() == []
+        ltm.close()
