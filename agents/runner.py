@@ -1,0 +1,449 @@
+"""Run an agent over seeded episodes, on one env or over Gymnasium vector envs, and
+summarise the records.
+
+Episode ``i`` is reset with seed ``seed + i`` (and ``options={"task_index": i}`` for dataset
+sources) whichever env slot runs it, so every mode gives the same record per seed for a
+deterministic agent. An exception in ``agent.reset``, ``agent.act`` or ``env.step`` ends
+only its own episode: its record keeps the error, and later episodes run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from tqdm import tqdm
+
+import agemem_env  # noqa: F401  (registers the ids)
+from agemem_env.core import TOOL_NAMES, ToolCall
+from agents.protocol import Agent, TaskInfo
+
+logger = logging.getLogger(__name__)
+
+VECTOR_MODES = ("none", "sync", "async")
+# (episode index, reset seed, reset options)
+PlanItem = tuple[int, int, dict[str, Any] | None]
+EnvFactory = Callable[[], gym.Env]
+# Summary metric -> EpisodeRecord field it averages.
+SUMMARY_METRICS = {
+    "answer_score": "judge_score", "answer_em": "judge_em", "answer_f1": "judge_f1",
+    "memory_f1": "memory_f1", "return": "episode_return", "prompt_tokens": "prompt_tokens_total",
+    "steps": "steps", "wall_seconds": "wall_seconds",
+}
+# A padding episode (a slot with no work left) must still be stepped; this ends it fast.
+IDLE_ACTIONS = {"text": "<answer>idle</answer>", "structured": ToolCall("Answer", {"text": "idle"})}
+
+
+@dataclass
+class EpisodeRecord:
+    """One finished (or failed) episode. ``judge_*`` are None when no question was asked
+    (levels 1-2); an unanswered question scores 0."""
+
+    env_id: str
+    agent: str
+    episode: int
+    seed: int
+    task_id: str | None
+    source: str | None
+    steps: int
+    episode_return: float
+    terms: dict[str, float]
+    answer: str | None
+    judge_score: float | None
+    judge_em: float | None
+    judge_f1: float | None
+    memory_precision: float
+    memory_recall: float
+    memory_f1: float
+    prompt_tokens: list[int]
+    prompt_tokens_total: int
+    tool_calls: dict[str, int]
+    tool_errors: int
+    parse_errors: int
+    overflow: bool
+    terminated: bool
+    truncated: bool
+    wall_seconds: float
+    error: str | None = None
+
+    def to_json(self) -> str:
+        """One JSON line (no newline); keys are the field names."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> EpisodeRecord:
+        """The record ``to_json`` wrote."""
+        return cls(**json.loads(line))
+
+
+# Takes each finished record (keeps it, writes it, counts it).
+Sink = Callable[[EpisodeRecord], None]
+
+
+@dataclass
+class _Episode:
+    """An episode in progress: what its record needs, gathered step by step."""
+
+    index: int
+    agent: Agent
+    task_info: TaskInfo
+    info: dict[str, Any]
+    start: float
+    steps: int = 0
+    total: float = 0.0
+    prompt_tokens: list[int] = field(default_factory=list)
+    agent_ready: bool = False
+    terminated: bool = False
+    truncated: bool = False
+
+    def advance(self, reward: float, terminated: bool, truncated: bool, info: dict) -> None:
+        self.steps += 1
+        self.total += float(reward)
+        self.terminated, self.truncated, self.info = bool(terminated), bool(truncated), info
+
+    def record(self, env_id: str, error: str | None = None) -> EpisodeRecord:
+        """The record, read from the last info seen."""
+        if error is not None:  # one line per failure; the traceback is logged at DEBUG
+            logger.warning("episode %d (seed %s) failed: %s", self.index, self.task_info.seed,
+                           error)
+        info = self.info
+        # judge is None until an answer exists; once the question is out (stage 3) that
+        # is an unanswered question, which scores 0. Levels 1-2 ask none: None stays.
+        judge = info.get("judge") or dict.fromkeys(
+            ("score", "exact_match", "f1") if info.get("stage") == 3 else (), 0.0)
+        quality = {k: float(v) for k, v in (info.get("memory_quality") or {}).items()}
+        return EpisodeRecord(
+            env_id=env_id, agent=str(getattr(self.agent, "name", type(self.agent).__name__)),
+            episode=self.index, seed=self.task_info.seed, task_id=info.get("task_id"),
+            source=getattr(self.task_info.task, "source", None), steps=self.steps,
+            episode_return=self.total,
+            terms={k: float(v) for k, v in info.get("reward_terms", {}).items()},
+            answer=info.get("answer"), judge_score=judge.get("score"),
+            judge_em=judge.get("exact_match"), judge_f1=judge.get("f1"),
+            memory_precision=quality.get("precision", 0.0),
+            memory_recall=quality.get("recall", 0.0), memory_f1=quality.get("f1", 0.0),
+            prompt_tokens=list(self.prompt_tokens), prompt_tokens_total=sum(self.prompt_tokens),
+            tool_calls={k: int(v) for k, v in info.get("tool_calls", {}).items()},
+            tool_errors=int(info.get("tool_errors", 0)),
+            parse_errors=int(info.get("parse_errors", 0)),
+            overflow=bool(info.get("overflow", False)), terminated=self.terminated,
+            truncated=self.truncated, wall_seconds=time.perf_counter() - self.start,
+            error=error,
+        )
+
+
+def run_episodes(
+    env_id: str,
+    agent_factory: Callable[[], Agent],
+    *,
+    episodes: int,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+    num_envs: int = 1,
+    vector: str = "none",
+    progress: bool = True,
+    out: str | Path | None = None,
+    task_indices: bool = False,
+) -> list[EpisodeRecord]:
+    """Play ``episodes`` episodes and return their records, ordered by episode index.
+
+    Args:
+        env_id: A registered id, e.g. "AgeMem-Stage3-v0"; ``env_kwargs`` go to ``gym.make``.
+        agent_factory: Makes a fresh agent: called once, or once per vector slot.
+        episodes: How many; episode ``i`` is reset with seed ``seed + i``.
+        num_envs: Slots of the vector env (at most ``episodes`` are made).
+        vector: "none" (one env), "sync" (SyncVectorEnv) or "async" (AsyncVectorEnv).
+        progress: Show a tqdm bar over episodes.
+        out: JSONL file; each record is appended and flushed as its episode ends.
+        task_indices: Reset episode ``i`` with ``options={"task_index": i}`` (dataset
+            sources: episode i plays task i).
+
+    Raises:
+        ValueError: A bad mode or count, or ``num_envs > 1`` with ``vector="none"``.
+    """
+    if vector not in VECTOR_MODES:
+        raise ValueError(f"vector must be one of {VECTOR_MODES}, got {vector!r}")
+    if episodes < 0 or num_envs < 1:
+        raise ValueError(f"need episodes >= 0 and num_envs >= 1, got {episodes}, {num_envs}")
+    if vector == "none" and num_envs != 1:
+        raise ValueError(f"num_envs={num_envs} needs vector='sync' or 'async'")
+    make_env = partial(gym.make, env_id, **(env_kwargs or {}))
+    plan: list[PlanItem] = [
+        (i, seed + i, {"task_index": i} if task_indices else None) for i in range(episodes)
+    ]
+    records: list[EpisodeRecord] = []
+    with _sink(records, out, tqdm(total=episodes, desc=env_id, unit="ep",
+                                  disable=not progress)) as sink:
+        if plan and vector == "none":
+            _run_sequential(env_id, make_env, agent_factory, plan, sink)
+        elif plan:
+            _VectorRun(env_id, make_env, agent_factory, plan, sink, num_envs, vector).run()
+    return sorted(records, key=lambda r: r.episode)
+
+
+def summarise(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
+    """Means with 95% CIs (normal approximation) over the episodes that did not fail.
+
+    Failed episodes (``error`` set) are counted in ``errors`` and left out of every mean:
+    their numbers stop mid-episode. ``parse_error_rate`` is parse errors per agent step;
+    ``overflow_rate`` the share of episodes that overflowed the context budget.
+    """
+    ok = [r for r in records if r.error is None]
+    summary: dict[str, Any] = {"episodes": len(records), "errors": len(records) - len(ok)}
+    for name, attribute in SUMMARY_METRICS.items():
+        values = [getattr(r, attribute) for r in ok]
+        summary[name] = mean_ci([v for v in values if v is not None])
+    # The six memory tools always, so runs compare key by key; other names (an invalid
+    # Answer call, an unknown tool) where they occur. A valid answer is no call in the tally.
+    tools = [t for t in TOOL_NAMES if t != "Answer"]
+    names = tools + sorted({t for r in ok for t in r.tool_calls} - set(tools))
+    summary["tool_calls"] = {
+        tool: (sum(r.tool_calls.get(tool, 0) for r in ok) / len(ok) if ok else 0.0)
+        for tool in names
+    }
+    steps = sum(r.steps for r in ok)
+    summary["parse_error_rate"] = sum(r.parse_errors for r in ok) / steps if steps else 0.0
+    summary["overflow_rate"] = sum(r.overflow for r in ok) / len(ok) if ok else 0.0
+    return summary
+
+
+def mean_ci(values: Sequence[float]) -> dict[str, Any]:
+    """Mean, 95% half-width 1.96 * sd / sqrt(n) (sd with ddof=1; 0 for n < 2), and n.
+
+    >>> {k: round(v, 6) for k, v in mean_ci([2.0, 4.0]).items()}  # sd = sqrt(2)
+    {'mean': 3.0, 'ci95': 1.96, 'n': 2}
+    >>> mean_ci([])
+    {'mean': None, 'ci95': None, 'n': 0}
+    """
+    n = len(values)
+    if n == 0:
+        return {"mean": None, "ci95": None, "n": 0}
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    return {"mean": float(mean), "ci95": 1.96 * sd / math.sqrt(n), "n": n}
+
+
+# ----------------------------------------------------------------- one env
+def _run_sequential(
+    env_id: str, make_env: EnvFactory, agent_factory: Callable[[], Agent],
+    plan: list[PlanItem], sink: Sink,
+) -> None:
+    """One env, one agent, episodes in order."""
+    env, agent = make_env(), agent_factory()
+    try:
+        for index, seed, options in plan:
+            start = time.perf_counter()
+            obs, info = env.reset(seed=seed, options=options)
+            task_info = TaskInfo(env_id, env.unwrapped.action_mode, seed, env.unwrapped.task,
+                                 extra={"action_space": env.action_space})
+            ep = _Episode(index, agent, task_info, info, start)
+            sink(_play(env, env_id, ep, obs, info))
+    finally:
+        env.close()
+
+
+def _play(env: gym.Env, env_id: str, ep: _Episode, obs: dict, info: dict) -> EpisodeRecord:
+    try:
+        ep.agent.reset(ep.task_info)
+        done = False
+        while not done:
+            ep.prompt_tokens.append(int(obs["context_tokens"]))
+            action = ep.agent.act(obs, info)
+            obs, reward, terminated, truncated, info = env.step(action)
+            ep.advance(reward, terminated, truncated, info)
+            done = terminated or truncated
+    except Exception as err:  # recorded, not fatal: later episodes still run
+        return _failed(ep, env_id, err)
+    return ep.record(env_id)
+
+
+# ----------------------------------------------------------------- vector envs
+@dataclass(frozen=True)
+class _Packet:
+    """A sub-env's info boxed whole, so the vector env passes it through unmerged (its
+    per-key merging would coerce dtypes and choke on judge None vs dict)."""
+
+    info: dict[str, Any]
+    task: Any = None
+    error: str | None = None
+
+
+class _AnyAction(gym.Space):
+    """The env's action space, opaque to the vector env: each agent's action is handed
+    through as is (Dict batching would reject ToolCalls and lists of calls)."""
+
+    def __init__(self, inner: gym.Space):
+        self.inner = inner
+        super().__init__(dtype=object)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> Any:
+        return self.inner.sample()
+
+    def contains(self, x: Any) -> bool:  # the env itself judges actions
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _AnyAction) and other.inner == self.inner
+
+
+class _SlotEnv(gym.Wrapper):
+    """What a vector slot runs: infos boxed in a ``_Packet``, the task sent at reset, and
+    an exception in ``step`` returned as a finished step carrying the error, so one env's
+    failure ends only its episode (in a worker process too)."""
+
+    def __init__(self, make_env: EnvFactory):
+        super().__init__(make_env())
+        self.action_space = _AnyAction(self.env.action_space)
+        self._last: tuple[Any, dict[str, Any]] = (None, {})
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[Any, dict[str, Any]]:
+        """Reset; the info carries the episode's task."""
+        obs, info = self.env.reset(seed=seed, options=options)
+        self._last = (obs, info)
+        return obs, {"slot": _Packet(info, task=self.env.unwrapped.task)}
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Step; an exception becomes a terminated step with the error."""
+        try:
+            obs, reward, terminated, truncated, info = self.env.step(action)
+        except Exception as err:  # reported to the runner, which records it
+            obs, info = self._last
+            return obs, 0.0, True, False, {"slot": _Packet(info, error=_describe(err))}
+        self._last = (obs, info)
+        return obs, reward, terminated, truncated, {"slot": _Packet(info)}
+
+
+class _VectorRun:
+    """Episodes spread over vector-env slots, each with its own agent.
+
+    Autoreset is off: the runner resets a finished slot itself, with the next episode's
+    seed and options (a partial reset through ``options["reset_mask"]``). A slot with no
+    work left plays padding episodes with an idle action, as every slot is stepped.
+    """
+
+    def __init__(self, env_id: str, make_env: EnvFactory, agent_factory: Callable[[], Agent],
+                 plan: list[PlanItem], sink: Sink, num_envs: int, mode: str):
+        n = min(num_envs, len(plan))
+        fns = [partial(_SlotEnv, make_env) for _ in range(n)]
+        options = {"copy": False, "autoreset_mode": gym.vector.AutoresetMode.DISABLED}
+        self.vec = (  # custom spaces cannot live in shared memory
+            gym.vector.SyncVectorEnv(fns, **options) if mode == "sync"
+            else gym.vector.AsyncVectorEnv(fns, shared_memory=False, **options)
+        )
+        self.env_id, self.sink, self.n = env_id, sink, n
+        self.pending: deque[PlanItem] = deque(plan)
+        self.agents = [agent_factory() for _ in range(n)]
+        self.episodes: list[_Episode | None] = [None] * n  # None: padding
+        self.items: list[PlanItem] = [plan[0]] * n
+        self.obs: list[dict[str, Any]] = [{} for _ in range(n)]
+        self.action_mode = self.vec.get_attr("action_mode")[0]
+        self.action_space = self.vec.single_action_space.inner
+
+    def run(self) -> None:
+        """Play every planned episode."""
+        try:
+            first = [self.pending.popleft() for _ in range(self.n)]
+            # A full reset first: partial resets need every slot to hold an observation.
+            self.vec.reset(seed=[item[1] for item in first])
+            for i, item in enumerate(first):
+                self._reset(i, item)
+            while any(ep is not None for ep in self.episodes):
+                self._step()
+        finally:
+            self.vec.close()
+
+    def _step(self) -> None:
+        actions = [self._act(i) for i in range(self.n)]
+        obs, rewards, terminations, truncations, infos = self.vec.step(actions)
+        done = []
+        for i in range(self.n):
+            packet: _Packet = infos["slot"][i]
+            self.obs[i] = _unbatch(obs, i)
+            ep = self.episodes[i]
+            if ep is not None and packet.error is None:  # a failed step did not happen
+                ep.advance(rewards[i], terminations[i], truncations[i], packet.info)
+            if terminations[i] or truncations[i]:
+                if ep is not None:
+                    self.sink(ep.record(self.env_id, packet.error))
+                done.append(i)
+        self._assign(done)
+
+    def _act(self, i: int) -> Any:
+        """Slot i's action; an agent that raises ends its episode and the slot moves on."""
+        while (ep := self.episodes[i]) is not None:
+            try:
+                if not ep.agent_ready:
+                    ep.agent.reset(ep.task_info)
+                    ep.agent_ready = True
+                ep.prompt_tokens.append(int(self.obs[i]["context_tokens"]))
+                return ep.agent.act(self.obs[i], ep.info)
+            except Exception as err:  # recorded, not fatal: later episodes still run
+                self.sink(_failed(ep, self.env_id, err))
+                self._assign([i])
+        return IDLE_ACTIONS[self.action_mode]
+
+    def _assign(self, slots: list[int]) -> None:
+        for i in slots:
+            self._reset(i, self.pending.popleft() if self.pending else None)
+
+    def _reset(self, i: int, item: PlanItem | None) -> None:
+        """Partial reset of slot i to the item's episode, or to padding (its last seed
+        again, known to be valid). One slot per call: reset options differ per slot."""
+        index, seed, options = self.items[i] = item or self.items[i]
+        mask = np.arange(self.n) == i
+        start = time.perf_counter()
+        obs, infos = self.vec.reset(seed=[seed if m else None for m in mask],
+                                    options=dict(options or {}, reset_mask=mask))
+        packet: _Packet = infos["slot"][i]
+        self.obs[i] = _unbatch(obs, i)
+        task_info = TaskInfo(self.env_id, self.action_mode, seed, packet.task,
+                             extra={"action_space": self.action_space})
+        self.episodes[i] = (
+            None if item is None
+            else _Episode(index, self.agents[i], task_info, packet.info, start)
+        )
+
+
+# ----------------------------------------------------------------- helpers
+@contextmanager
+def _sink(records: list[EpisodeRecord], out: str | Path | None, bar: tqdm) -> Iterator[Sink]:
+    """A callback taking each finished record: kept, appended to ``out``, counted."""
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    # Append: records of an interrupted run survive, and runs can share one file.
+    with bar, (open(out, "a", encoding="utf-8") if out is not None else nullcontext()) as stream:
+
+        def sink(record: EpisodeRecord) -> None:
+            records.append(record)
+            if stream is not None:
+                stream.write(record.to_json() + "\n")  # one write per line, then flush
+                stream.flush()
+            bar.update(1)
+
+        yield sink
+
+
+def _unbatch(obs: dict[str, Any], i: int) -> dict[str, Any]:
+    """Slot i's observation, with numpy scalars back to Python ints as the env gave them."""
+    return {k: (v[i].item() if isinstance(v[i], np.generic) else v[i]) for k, v in obs.items()}
+
+
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+def _failed(ep: _Episode, env_id: str, err: BaseException) -> EpisodeRecord:
+    logger.debug("episode %d traceback", ep.index, exc_info=err)  # record() warns
+    return ep.record(env_id, _describe(err))
