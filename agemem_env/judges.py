@@ -102,6 +102,23 @@ class Judge(Protocol):
         ...
 
 
+def check_judge_inputs(prediction: str, answers: Sequence[str]) -> None:
+    """The checks every judge makes first: a str prediction and at least one gold answer."""
+    if not isinstance(prediction, str):
+        raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
+    if isinstance(answers, str):
+        raise TypeError("answers must be a sequence of gold answers, not a single str")
+    if not answers:
+        raise ValueError("answers is empty; a judge needs at least one gold answer")
+
+
+def abstention_verdict(prediction: str) -> JudgeResult:
+    """Score 1 (score, EM and F1 alike) when the prediction says the information is not
+    available, else 0: the right behaviour on abstention tasks."""
+    hit = float(is_abstention(prediction))
+    return JudgeResult(score=hit, exact_match=hit, f1=hit)
+
+
 @dataclass(frozen=True)
 class ExactMatchF1Judge:
     """Offline judge: best exact match and best token F1 over the gold answers.
@@ -134,15 +151,9 @@ class ExactMatchF1Judge:
     ) -> JudgeResult:
         """Judge ``prediction`` against every gold answer and keep the best of each metric;
         on abstention tasks any answer saying the information is unavailable scores 1."""
-        if not isinstance(prediction, str):
-            raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
-        if isinstance(answers, str):
-            raise TypeError("answers must be a sequence of gold answers, not a single str")
-        if not answers:
-            raise ValueError("answers is empty; a judge needs at least one gold answer")
+        check_judge_inputs(prediction, answers)
         if abstention:
-            hit = float(is_abstention(prediction))
-            return JudgeResult(score=hit, exact_match=hit, f1=hit)
+            return abstention_verdict(prediction)
         em = max(exact_match(prediction, gold) for gold in answers)
         f1 = max(token_f1(prediction, gold) for gold in answers)
         return JudgeResult(score=f1 if self.score == "f1" else em, exact_match=em, f1=f1)

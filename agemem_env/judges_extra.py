@@ -21,7 +21,13 @@ import numpy as np
 
 from agemem_env.abstention import is_abstention
 from agemem_env.embed import Embedder
-from agemem_env.judges import JudgeResult, exact_match, token_f1
+from agemem_env.judges import (
+    JudgeResult,
+    abstention_verdict,
+    check_judge_inputs,
+    exact_match,
+    token_f1,
+)
 from agemem_env.memory_quality import MemoryQuality, content_tokens
 
 __all__ = [
@@ -139,10 +145,9 @@ class LoCoMoJudge:
         abstention: bool = False,
     ) -> JudgeResult:
         """Judge ``prediction``; ``category`` and ``abstention`` come from task.metadata."""
-        _check_inputs(prediction, answers)
+        check_judge_inputs(prediction, answers)
         if abstention or category == 5:
-            hit = float(is_abstention(prediction))
-            return JudgeResult(score=hit, exact_match=hit, f1=hit)
+            return abstention_verdict(prediction)
         if category == 3:
             answers = [gold.split(";")[0].strip() for gold in answers]
         score = locomo_multi_f1 if category == 1 else locomo_f1
@@ -150,15 +155,6 @@ class LoCoMoJudge:
         pred = _tokens(prediction, self._stem)
         em = max(float(pred == _tokens(gold, self._stem)) for gold in answers)
         return JudgeResult(score=f1, exact_match=em, f1=f1)
-
-
-def _check_inputs(prediction: str, answers: Sequence[str]) -> None:
-    if not isinstance(prediction, str):
-        raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
-    if isinstance(answers, str):
-        raise TypeError("answers must be a sequence of gold answers, not a single str")
-    if not answers:
-        raise ValueError("answers is empty; a judge needs at least one gold answer")
 
 
 _GRADER_SYSTEM = """You grade answers to questions about a user's past conversations.
@@ -243,7 +239,7 @@ class LLMJudge:
     ) -> JudgeResult:
         """Grade ``prediction`` with the model; the gold answers of abstention tasks already
         say the information is unavailable, so the model sees that (category is unused)."""
-        _check_inputs(prediction, answers)
+        check_judge_inputs(prediction, answers)
         score = parse_score(self.generate(self.messages(prediction, answers, question)))
         em = max(exact_match(prediction, gold) for gold in answers)
         f1 = max(token_f1(prediction, gold) for gold in answers)
