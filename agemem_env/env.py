@@ -297,7 +297,10 @@ class AgeMemEnv(gym.Env):
             if self.stage == 1:
                 self.stm.append("user", turn, "information")
                 if self.auto_retrieve and len(self.ltm):
-                    hits = self.ltm.search(turn, top_k=self.top_k)
+                    # A long turn (a LoCoMo session) is cut to the query limit; the
+                    # embedder reads only its first few hundred tokens anyway.
+                    query = turn[: self.ltm.max_content_chars]
+                    hits = self.ltm.search(query, top_k=self.top_k)
                     lines = "\n".join(f"{rec.id}: {rec.content}" for rec, _ in hits)
                     self.stm.append("tool", f"Related memories:\n{lines}", "retrieval")
             else:
