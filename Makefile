@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(PY) -m agents.demo --episodes 20
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests agemem_env --ignore=tests/benchmarks
+	$(PY) -m pytest -q tests agemem_env agents baselines leaderboard --ignore=tests/benchmarks
 
 bench: $(STAMP)
 	$(PY) -m pytest tests/benchmarks --benchmark-only

@@ -34,7 +34,7 @@ _ROWS = {
 
 @app.command("eval")
 def eval_command(
-    agent: Annotated[str, typer.Option(help="random, oracle, no-memory, heuristic or llm.")],
+    agent: Annotated[str, typer.Option(help="An agent name (see agents.registry.AGENTS) or grpo:DIR.")],
     env_id: Annotated[str, typer.Option("--env", help="Environment id.")] = "AgeMem-Stage3-v0",
     tasks: Annotated[str, typer.Option(help=f"Task source: {', '.join(SOURCES)}.")] = "synthetic",
     tasks_path: Annotated[Path | None, typer.Option(help="Dataset file or folder.")] = None,

@@ -1,47 +1,57 @@
-"""Agents by name: ``make_agent("heuristic")``.
+"""Agents by name: ``make_agent("heuristic")``, ``make_agent("grpo:runs/structured")``.
 
-"llm" is a hook: its module (``agents.llm_agent``, with ``LLMAgent(backend=...,
-max_new_tokens=..., temperature=...)``) is imported only when asked for, so the other
-agents need neither torch nor a model.
+Agents outside this module's imports are named by ``"module:Class"`` and imported only
+when asked for, so that the light agents need neither torch nor a model, and so that
+``agents`` does not import ``baselines`` at load time (baselines build on agents).
+``grpo:DIR`` loads a policy trained by ``agemem train grpo`` from its output folder.
 
->>> sorted(AGENTS)
-['heuristic', 'llm', 'no-memory', 'oracle', 'random']
+>>> sorted(AGENTS)[:3]
+['amem', 'heuristic', 'langmem']
 >>> make_agent("random", seed=1).name
 'random'
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from agents.heuristic import HeuristicAgent
-from agents.no_memory import NoMemoryAgent
 from agents.oracle import OracleAgent
 from agents.protocol import Agent
 from agents.random_agent import RandomAgent
 
 
-def _llm_agent(**kwargs: Any) -> Agent:
-    """The LLM agent, imported lazily (it pulls in a model back-end)."""
-    try:
-        from agents.llm_agent import LLMAgent
-    except ImportError as err:
-        raise ImportError(
-            "agent 'llm' needs agents.llm_agent.LLMAgent, which could not be imported: "
-            f"{err}"
-        ) from err
-    return LLMAgent(**kwargs)
+GRPO_PREFIX = "grpo:"
 
-
-# Name -> factory; keyword arguments of make_agent go to the factory.
-AGENTS: dict[str, Callable[..., Agent]] = {
+# Name -> factory, or "module:attr" imported on first use; keyword arguments of
+# make_agent go to the factory.
+AGENTS: dict[str, Callable[..., Agent] | str] = {
     "random": RandomAgent,
     "oracle": OracleAgent,
-    "no-memory": NoMemoryAgent,
     "heuristic": HeuristicAgent,
-    "llm": _llm_agent,
+    "llm": "agents.llm_agent:LLMAgent",
+    "no-memory": "baselines.no_memory:NoMemoryAgent",
+    "rag": "baselines.rag:RAGAgent",
+    "mem0": "baselines.mem0:Mem0Agent",
+    "mem0g": "baselines.mem0g:Mem0gAgent",
+    "amem": "baselines.amem:AMemAgent",
+    "langmem": "baselines.langmem:LangMemAgent",
 }
+_GRPO_LOADER = "agents.grpo.agent:load_agent"
+
+
+def _resolve(name: str, target: Callable[..., Agent] | str) -> Callable[..., Agent]:
+    """The factory behind ``target``, importing ``"module:attr"`` on first use."""
+    if not isinstance(target, str):
+        return target
+    module, _, attr = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as err:
+        raise ImportError(f"agent {name!r} needs {target}, which could not be imported: "
+                          f"{err}") from err
 
 
 def make_agent(name: str, **kwargs: Any) -> Agent:
@@ -63,11 +73,14 @@ def make_agent(name: str, **kwargs: Any) -> Agent:
     >>> make_agent("nope")
     Traceback (most recent call last):
     ...
-    ValueError: unknown agent 'nope'; choose one of: heuristic, llm, no-memory, oracle, random
+    ValueError: unknown agent 'nope'; choose one of: amem, heuristic, langmem, llm, mem0, mem0g, no-memory, oracle, rag, random (or grpo:DIR)
     """
     if not isinstance(name, str):
         raise TypeError(f"agent name must be a str, got {type(name).__name__}")
+    if name.startswith(GRPO_PREFIX):
+        return _resolve(name, _GRPO_LOADER)(name[len(GRPO_PREFIX):], **kwargs)
     key = name.strip().lower().replace("_", "-")
     if key not in AGENTS:
-        raise ValueError(f"unknown agent {name!r}; choose one of: {', '.join(sorted(AGENTS))}")
-    return AGENTS[key](**kwargs)
+        raise ValueError(f"unknown agent {name!r}; choose one of: {', '.join(sorted(AGENTS))}"
+                         f" (or {GRPO_PREFIX}DIR)")
+    return _resolve(key, AGENTS[key])(**kwargs)

