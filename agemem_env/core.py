@@ -18,6 +18,8 @@ TOOL_NAMES: tuple[str, ...] = (
 LTM_TOOLS = frozenset({"Add_memory", "Update_memory", "Delete_memory"})
 STM_TOOLS = frozenset({"Retrieve_memory", "Summary_context", "Filter_context"})
 REDUCTION_TOOLS = frozenset({"Summary_context", "Filter_context"})
+# Tools that write long-term memory (AtomMem's per-turn update cost counts these).
+LTM_WRITE_TOOLS = frozenset({"Add_memory", "Update_memory", "Delete_memory"})
 
 
 @dataclass(frozen=True)

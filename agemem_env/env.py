@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from agemem_env.actions import parse_action
-from agemem_env.core import REDUCTION_TOOLS, ParsedAction, ToolResult
+from agemem_env.core import LTM_WRITE_TOOLS, REDUCTION_TOOLS, ParsedAction, ToolResult
 from agemem_env.embed import Embedder, make_embedder
 from agemem_env.judges import Judge, make_judge
 from agemem_env.memory import LongTermMemory, ShortTermMemory
@@ -97,7 +97,7 @@ class AgeMemEnv(gym.Env):
     | rounds_per_stage  | int                | 5            | round cap N_max of each stage        |
     | top_k             | int                | 3            | Retrieve_memory default              |
     | filter_threshold  | float              | 0.6          | Filter_context theta                 |
-    | reward_preset     | str                | "paper"      | "paper", "paper_code", "answer_only" |
+    | reward_preset     | str                | "paper"      | a name in agemem_env.rewards.PRESETS |
     | reward_weights    | dict               | None         | RewardConfig fields to override      |
     | reward_mode       | str                | "terminal"   | "terminal" or "dense"                |
     | summariser        | str or Summariser  | "extractive" | Summary_context back-end             |
@@ -325,6 +325,8 @@ class AgeMemEnv(gym.Env):
         """Tally what the reward needs: calls, errors, edits, retrieval support."""
         stats = self.stats
         stats.parse_errors += len(parsed.errors)
+        stats.agent_steps += 1
+        stats.write_steps += any(r.ok and r.name in LTM_WRITE_TOOLS for r in results)
         for result in results:
             stats.tool_calls[result.name] += 1
             if not result.ok:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+TASK_METRICS = ("score", "exact_match")
+
 
 @dataclass(frozen=True)
 class RewardConfig:
@@ -33,6 +35,10 @@ class RewardConfig:
     """Per malformed completion or invalid tool call."""
     format_penalty_cap: float = -1.0
     """Lower bound of the summed format penalty."""
+    update_turn_penalty: float = 0.0
+    """Times the share of agent steps that wrote long-term memory (AtomMem's cost)."""
+    task_metric: str = "score"
+    """What the task term takes from the judge: its "score" or its "exact_match"."""
 
     def __post_init__(self) -> None:
         for name in ("context_weights", "memory_weights"):
@@ -41,7 +47,11 @@ class RewardConfig:
                 raise ValueError(f"RewardConfig.{name} must be 3 non-negative numbers summing "
                                  f"to 1, got {weights}")
             object.__setattr__(self, name, weights)
-        for name in ("rounds_penalty", "overflow_penalty", "format_penalty", "format_penalty_cap"):
+        if self.task_metric not in TASK_METRICS:
+            raise ValueError(f"RewardConfig.task_metric must be one of {TASK_METRICS}, got "
+                             f"{self.task_metric!r}")
+        for name in ("rounds_penalty", "overflow_penalty", "format_penalty", "format_penalty_cap",
+                     "update_turn_penalty"):
             if getattr(self, name) > 0:
                 raise ValueError(f"RewardConfig.{name} is a penalty and must be <= 0")
 
@@ -55,11 +65,17 @@ PRESETS: dict[str, RewardConfig] = {
     "answer_only": RewardConfig(
         context=0.0, memory=0.0, rounds_penalty=0.0, overflow_penalty=0.0, format_penalty=0.0
     ),
+    # AtomMem's RL reward: answer exact match minus 0.1 x the share of memory-update turns.
+    "atommem": RewardConfig(
+        context=0.0, memory=0.0, no_answer=0.0, rounds_penalty=0.0, overflow_penalty=0.0,
+        format_penalty=0.0, update_turn_penalty=-0.1, task_metric="exact_match",
+    ),
 }
 PRESET_DOCS: dict[str, str] = {
     "paper": "uniform weights 1/1/1 on task, context and memory, with all penalties",
     "paper_code": "0.5 task, 0.15 context, 0.15 memory, 0.2 tool validity, with penalties",
     "answer_only": "task term only, no penalties (the paper's Answer-Only ablation)",
+    "atommem": "answer exact match minus 0.1 x the share of steps that wrote memory (AtomMem)",
 }
 
 

@@ -19,6 +19,9 @@ class EpisodeStats:
     """Counters the reward needs; the environment updates them after every step."""
 
     tool_calls: Counter[str] = field(default_factory=Counter)
+    agent_steps: int = 0
+    write_steps: int = 0
+    """Agent steps in which at least one long-term memory write succeeded."""
     tool_ok: int = 0
     tool_errors: int = 0
     parse_errors: int = 0
@@ -60,7 +63,8 @@ class Evaluation:
 TERM_NAMES = (
     "task", "context", "context/compression", "context/preventive", "context/preservation",
     "memory", "memory/storage", "memory/maintenance", "memory/relevance", "tool",
-    "penalty", "penalty/rounds", "penalty/overflow", "penalty/format", "total",
+    "penalty", "penalty/rounds", "penalty/overflow", "penalty/format", "penalty/updates",
+    "total",
 )  # fmt: skip
 
 
@@ -93,7 +97,8 @@ def evaluate(
                 category=task.metadata.get("category"),
                 abstention=bool(task.metadata.get("abstention", False)),
             )
-        task_score = terms.task_term(verdict.score if verdict else None, config.no_answer)
+        judged = None if verdict is None else getattr(verdict, config.task_metric)
+        task_score = terms.task_term(judged, config.no_answer)
     elif level == 1:
         task_score = quality.f1
     else:
@@ -120,6 +125,7 @@ def evaluate(
             config.format_penalty,
             config.format_penalty_cap,
         ),
+        config.update_turn_penalty * stats.write_steps / max(1, stats.agent_steps),
     )
     values = {
         "task": task_score,
@@ -136,6 +142,7 @@ def evaluate(
         "penalty/rounds": float(penalties[0]),
         "penalty/overflow": float(penalties[1]),
         "penalty/format": float(penalties[2]),
+        "penalty/updates": float(penalties[3]),
     }
     values["total"] = (
         config.task * values["task"]

@@ -31,3 +31,11 @@ def test_overrides_replace_single_fields():
 def test_bad_weights_name_the_field(weights, fragment):
     with pytest.raises(ValueError, match=fragment):
         make_reward_config("paper", weights)
+
+
+def test_atommem_preset_is_exact_match_minus_update_cost():
+    atommem = PRESETS["atommem"]
+    assert (atommem.task_metric, atommem.update_turn_penalty) == ("exact_match", -0.1)
+    assert (atommem.context, atommem.memory, atommem.no_answer) == (0, 0, 0)
+    with pytest.raises(ValueError, match="task_metric"):
+        make_reward_config("paper", {"task_metric": "bleu"})
