@@ -15,3 +15,23 @@ def register_envs() -> None:
     for level, env_id in enumerate(ENV_IDS, start=1):
         if env_id not in registry:
             register(id=env_id, entry_point=_ENTRY, kwargs={"level": level})
+    register_embodied_envs()
+
+
+# ----------------------------------------------------------------------------
+# Embodied: the three stages around interactive text benchmarks (extra "embodied";
+# ALFWorld also needs local game files: benchmark_kwargs={"game_path": ...})
+# ----------------------------------------------------------------------------
+_EMBODIED_ENTRY = "agemem_env.embodied.env:EmbodiedEnv"
+EMBODIED_IDS = {
+    "AgeMem-BabyAI-v0": "babyai",
+    "AgeMem-SciWorld-v0": "scienceworld",
+    "AgeMem-ALFWorld-v0": "alfworld",
+}
+
+
+def register_embodied_envs() -> None:
+    """Idempotent; string entry points, so nothing of the benchmarks is imported here."""
+    for env_id, benchmark in EMBODIED_IDS.items():
+        if env_id not in registry:
+            register(id=env_id, entry_point=_EMBODIED_ENTRY, kwargs={"benchmark": benchmark})
