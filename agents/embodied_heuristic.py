@@ -171,3 +171,8 @@ def _babyai_move(view: str, mission: str, rng: np.random.Generator) -> str:
     if not free:
         choices, weights = ["turn left", "turn right"], [0.5, 0.5]
     return str(rng.choice(choices, p=weights))
+
+
+def no_memory_agent(seed: int = 0) -> EmbodiedHeuristicAgent:
+    """The registry's "embodied-no-memory": the same agent with memory switched off."""
+    return EmbodiedHeuristicAgent(use_memory=False, seed=seed)

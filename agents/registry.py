@@ -5,8 +5,8 @@ when asked for, so that the light agents need neither torch nor a model, and so 
 ``agents`` does not import ``baselines`` at load time (baselines build on agents).
 ``grpo:DIR`` loads a policy trained by ``agemem train grpo`` from its output folder.
 
->>> sorted(AGENTS)[:3]
-['amem', 'heuristic', 'langmem']
+>>> sorted(AGENTS)[:4]
+['amem', 'embodied-heuristic', 'embodied-no-memory', 'heuristic']
 >>> make_agent("random", seed=1).name
 'random'
 """
@@ -21,7 +21,6 @@ from agents.heuristic import HeuristicAgent
 from agents.oracle import OracleAgent
 from agents.protocol import Agent
 from agents.random_agent import RandomAgent
-
 
 GRPO_PREFIX = "grpo:"
 
@@ -38,6 +37,9 @@ AGENTS: dict[str, Callable[..., Agent] | str] = {
     "mem0g": "baselines.mem0g:Mem0gAgent",
     "amem": "baselines.amem:AMemAgent",
     "langmem": "baselines.langmem:LangMemAgent",
+    # For the interactive envs (AgeMem-BabyAI-v0, AgeMem-SciWorld-v0).
+    "embodied-heuristic": "agents.embodied_heuristic:EmbodiedHeuristicAgent",
+    "embodied-no-memory": "agents.embodied_heuristic:no_memory_agent",
 }
 _GRPO_LOADER = "agents.grpo.agent:load_agent"
 
@@ -70,10 +72,10 @@ def make_agent(name: str, **kwargs: Any) -> Agent:
 
     >>> make_agent("Oracle").name
     'oracle'
-    >>> make_agent("nope")
+    >>> make_agent("nope")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown agent 'nope'; choose one of: amem, heuristic, langmem, llm, mem0, mem0g, no-memory, oracle, rag, random (or grpo:DIR)
+    ValueError: unknown agent 'nope'; choose one of: amem, ... random (or grpo:DIR)
     """
     if not isinstance(name, str):
         raise TypeError(f"agent name must be a str, got {type(name).__name__}")
