@@ -17,6 +17,9 @@ import typer
 
 from agemem_env.cli import app
 from agemem_env.tasks import SOURCES
+from agents.grpo.cli import train_app
+
+app.add_typer(train_app, name="train")
 
 SYNTHETIC_EPISODES = 20
 # Rows of the summary table: summary key -> label.

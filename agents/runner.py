@@ -178,7 +178,8 @@ def run_episodes(
         raise ValueError(f"need episodes >= 0 and num_envs >= 1, got {episodes}, {num_envs}")
     if vector == "none" and num_envs != 1:
         raise ValueError(f"num_envs={num_envs} needs vector='sync' or 'async'")
-    make_env = partial(gym.make, env_id, **(env_kwargs or {}))
+    agent_factory, env_kwargs = _honour_action_mode(agent_factory, dict(env_kwargs or {}))
+    make_env = partial(gym.make, env_id, **env_kwargs)
     plan: list[PlanItem] = [
         (i, seed + i, {"task_index": i} if task_indices else None) for i in range(episodes)
     ]
@@ -417,6 +418,29 @@ class _VectorRun:
 
 
 # ----------------------------------------------------------------- helpers
+def _honour_action_mode(factory: Callable[[], Agent], env_kwargs: dict[str, Any]
+                        ) -> tuple[Callable[[], Agent], dict[str, Any]]:
+    """An agent with an ``action_mode`` attribute (a trained structured policy) gets envs
+    of that mode. The agent made to ask is handed out first, so none is built twice.
+
+    Raises:
+        ValueError: ``env_kwargs`` asks for another action mode than the agent's.
+    """
+    first = factory()
+    mode = getattr(first, "action_mode", None)
+    if mode is not None:
+        asked = env_kwargs.setdefault("action_mode", mode)
+        if asked != mode:
+            raise ValueError(f"agent {getattr(first, 'name', first)!r} acts in {mode!r} mode "
+                             f"but env_kwargs set action_mode={asked!r}")
+    made = [first]
+
+    def again() -> Agent:
+        return made.pop() if made else factory()
+
+    return again, env_kwargs
+
+
 @contextmanager
 def _sink(records: list[EpisodeRecord], out: str | Path | None, bar: tqdm) -> Iterator[Sink]:
     """A callback taking each finished record: kept, appended to ``out``, counted."""
