@@ -18,6 +18,7 @@ import typer
 from agemem_env.cli import app
 from agemem_env.tasks import SOURCES
 from agents.grpo.cli import train_app
+from agents.warm_start_cli import bc_command  # noqa: F401  (registers train export/sft/bc)
 
 app.add_typer(train_app, name="train")
 
@@ -37,7 +38,7 @@ _ROWS = {
 
 @app.command("eval")
 def eval_command(
-    agent: Annotated[str, typer.Option(help="An agent name (see agents.registry.AGENTS) or grpo:DIR.")],
+    agent: Annotated[str, typer.Option(help="An agent name (agents.registry) or grpo:DIR.")],
     env_id: Annotated[str, typer.Option("--env", help="Environment id.")] = "AgeMem-Stage3-v0",
     tasks: Annotated[str, typer.Option(help=f"Task source: {', '.join(SOURCES)}.")] = "synthetic",
     tasks_path: Annotated[Path | None, typer.Option(help="Dataset file or folder.")] = None,

@@ -43,6 +43,9 @@ def grpo_command(
     max_new_tokens: Annotated[int, typer.Option(min=1, help="LLM policy: tokens per step.")
                               ] = 128,
     rounds_per_stage: Annotated[int | None, typer.Option(min=1, help="Env round cap.")] = None,
+    init: Annotated[Path | None, typer.Option(
+        help="Warm start: a folder from `agemem train bc` (structured) or `agemem train sft` "
+             "(llm).")] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/grpo"),
     resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoint.")] = False,
     seed: Annotated[int, typer.Option(help="Run seed (weights, sampling, task seeds).")] = 0,
@@ -72,7 +75,7 @@ def grpo_command(
             lr=lr or DEFAULT_LR[policy], kl_coef=kl_coef, loss_agg=loss_agg, seed=seed,
             checkpoint_every=checkpoint_every, progress=progress,
         )
-        made = _make_policy(policy, seed, model, max_new_tokens)
+        made = _make_policy(policy, seed, model, max_new_tokens, init)
     except (ValueError, ImportError, OSError) as err:
         _fail(str(err))
     from agents.grpo.trainer import GRPOTrainer
@@ -86,14 +89,28 @@ def grpo_command(
                f"evaluate with: agemem eval --agent grpo:{out}")
 
 
-def _make_policy(kind: str, seed: int, model: str, max_new_tokens: int):
-    """A fresh policy (its weights come from the checkpoint when resuming)."""
+def _make_policy(kind: str, seed: int, model: str, max_new_tokens: int, init: Path | None):
+    """A fresh or warm-started policy (its weights come from the checkpoint when resuming).
+
+    A structured warm start is a saved policy folder (its network, also the KL reference);
+    an LLM warm start is an SFT folder, whose merged model becomes the base model.
+    """
+    if init is not None and not init.is_dir():
+        raise ValueError(f"--init {init} is not a folder")
     if kind == "structured":
         from agents.grpo.structured import StructuredConfig, StructuredPolicy
 
+        if init is not None:
+            return StructuredPolicy.load(init)
         return StructuredPolicy(StructuredConfig(init_seed=seed))
     from agents.grpo.llm_policy import LLMConfig, LLMPolicy
 
+    if init is not None:
+        merged = init / "merged"
+        if not merged.is_dir():
+            raise ValueError(f"--init {init} has no merged/ model; give an `agemem train sft` "
+                             "output folder")
+        model = str(merged)
     return LLMPolicy(LLMConfig(model=model, max_new_tokens=max_new_tokens, init_seed=seed))
 
 

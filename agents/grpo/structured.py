@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from agemem_env.core import ToolCall
-from agents.grpo.candidates import CandidateBuilder, EpisodeView
+from agents.grpo.candidates import Candidate, CandidateBuilder, EpisodeView
 from agents.grpo.policy import Scored, StepSample, write_policy_file
 
 WEIGHTS, REFERENCE = "weights.pt", "reference.pt"
@@ -101,10 +101,8 @@ class StructuredPolicy(nn.Module):
         feats = [torch.from_numpy(self.builder.features(observation, o)) for o in decisions]
         # One forward for all of the step's decisions, then a softmax per decision.
         scores = self._scores(self.net, torch.cat(feats)).split([len(f) for f in feats])
-        calls: list[ToolCall] = []
-        answer: str | None = None
-        picks, logps = [], []
-        for options, feat, score in zip(decisions, feats, scores, strict=True):
+        picks, logps, choices = [], [], []
+        for feat, score in zip(feats, scores, strict=True):
             logp = torch.log_softmax(score, dim=-1)
             if greedy:
                 choice = int(torch.argmax(logp))
@@ -112,12 +110,24 @@ class StructuredPolicy(nn.Module):
                 choice = int(torch.multinomial(logp.exp(), 1, generator=generator))
             picks.append(_Pick(feat, choice))
             logps.append(logp[choice])
+            choices.append(choice)
+        return self.take(decisions, choices), StepSample(torch.stack(logps), 0, picks)
+
+    def take(self, decisions: Sequence[Sequence[Candidate]], choices: Sequence[int]
+             ) -> list[ToolCall]:
+        """The action of one chosen candidate per decision: their calls, the answer last.
+        Remembers the calls (and the queries asked), so the next ``act`` can read their
+        results."""
+        calls: list[ToolCall] = []
+        answer: str | None = None
+        for options, choice in zip(decisions, choices, strict=True):
             chosen = options[choice]
             calls.extend(chosen.calls)
             answer = chosen.answer if chosen.answer is not None else answer
         self.view.last_calls = list(calls)
-        action = calls + ([ToolCall("Answer", {"text": answer})] if answer is not None else [])
-        return action, StepSample(torch.stack(logps), 0, picks)
+        self.view.queried.extend(c.arguments["query"] for c in calls
+                                 if c.name == "Retrieve_memory")
+        return calls + ([ToolCall("Answer", {"text": answer})] if answer is not None else [])
 
     def _scores(self, net: nn.Module, feats: torch.Tensor) -> torch.Tensor:
         return net(feats).squeeze(-1) / self.config.temperature
