@@ -5,6 +5,7 @@
     agemem train grpo --policy llm --init runs/sft --out runs/grpo-llm
     agemem train bc --episodes 200 --out runs/bc
     agemem train grpo --policy structured --init runs/bc --out runs/grpo-bc
+    agemem train compare --run scratch=runs/grpo --run bc=runs/grpo-bc --reward 1.5
 
 Bad options end with one ``error: ...`` line and exit code 2.
 """
@@ -108,3 +109,33 @@ def bc_command(
     losses = summary["loss_per_epoch"]
     typer.echo(f"{summary['decisions']} decisions; loss {losses[0]:.3f} -> {losses[-1]:.3f}; "
                f"wrote {out} (agemem eval --agent grpo:{out}, or --init {out})")
+
+
+@train_app.command("compare")
+def compare_command(
+    run: Annotated[list[str], typer.Option(help="NAME=DIR of a GRPO run; repeat.")],
+    reward: Annotated[float | None, typer.Option(
+        help="Report the update where each run's 5-update mean reward reaches this.")] = None,
+    out: Annotated[Path, typer.Option(help="PNG with every run's curves.")
+                   ] = Path("curves.png"),
+) -> None:
+    """Plot several GRPO runs on one figure (e.g. from scratch against warm-started)."""
+    from agents.grpo.metrics import plot_learning_curves, read_jsonl, updates_to_reach
+
+    runs = {}
+    for item in run:
+        name, sep, folder = item.partition("=")
+        metrics = Path(folder) / "metrics.jsonl"
+        if not sep or not name:
+            _fail(f"--run expects NAME=DIR, got {item!r}")
+        if not metrics.is_file():
+            _fail(f"{metrics} does not exist: is {folder} an `agemem train grpo` output?")
+        runs[name] = read_jsonl(metrics)
+    plot_learning_curves(runs, out)
+    for name, records in runs.items():
+        last = records[-1] if records else {}
+        line = f"{name}: {len(records)} updates, last reward {last.get('rollout/reward')}"
+        if reward is not None:
+            line += f"; reaches {reward} at update {updates_to_reach(records, reward)}"
+        typer.echo(line)
+    typer.echo(f"wrote {out}")

@@ -61,6 +61,12 @@ def keep_before(path: Path, update: int) -> None:
 
 def plot_learning_curve(records: Sequence[dict[str, Any]], path: Path) -> None:
     """Reward, answer F1 and KL against the update index (Agg backend, no display)."""
+    plot_learning_curves({"": records}, path)
+
+
+def plot_learning_curves(runs: dict[str, Sequence[dict[str, Any]]], path: Path) -> None:
+    """Several runs' curves on shared panels (e.g. GRPO from scratch and warm-started),
+    each run as its raw line and, with 5+ points, a moving average in the same colour."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,15 +76,38 @@ def plot_learning_curve(records: Sequence[dict[str, Any]], path: Path) -> None:
               ("loss/kl", "KL to reference")]
     fig, axes = plt.subplots(1, len(panels), figsize=(12, 3.2))
     for ax, (key, label) in zip(axes, panels, strict=True):
-        points = [(r["update"], r[key]) for r in records if key in r]
-        if points:
+        for n, (name, records) in enumerate(runs.items()):
+            points = [(r["update"], r[key]) for r in records if key in r]
+            if not points:
+                continue
             x, y = zip(*points, strict=True)
-            ax.plot(x, y, lw=1, alpha=0.5)
+            colour = f"C{n}"
+            ax.plot(x, y, lw=1, alpha=0.35, color=colour, label=None if len(y) >= 5 else name)
             if len(y) >= 5:  # a moving average shows the trend through GRPO's noise
                 w = max(2, len(y) // 10)
-                ax.plot(x[w - 1:], np.convolve(y, np.ones(w) / w, mode="valid"), lw=2)
+                ax.plot(x[w - 1:], np.convolve(y, np.ones(w) / w, mode="valid"), lw=2,
+                        color=colour, label=name)
         ax.set_title(label)
         ax.set_xlabel("update")
+        if any(runs):
+            ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def updates_to_reach(records: Sequence[dict[str, Any]], reward: float, window: int = 5
+                     ) -> int | None:
+    """The first update whose trailing mean reward (over ``window`` updates) reaches
+    ``reward``; None if it never does.
+
+    >>> updates_to_reach([{"update": i, "rollout/reward": i / 10} for i in range(10)], 0.5, 3)
+    6
+    """
+    rewards = [(r["update"], r["rollout/reward"]) for r in records if "rollout/reward" in r]
+    for i in range(len(rewards)):
+        recent = [v for _, v in rewards[max(0, i - window + 1): i + 1]]
+        if len(recent) == min(window, i + 1) and i + 1 >= window and \
+                sum(recent) / len(recent) >= reward:
+            return rewards[i][0]
+    return None

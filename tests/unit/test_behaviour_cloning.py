@@ -84,5 +84,12 @@ def test_cli_clones_then_warm_starts_grpo(tmp_path):
                                  "--tasks-per-update", "1", "--group-size", "2", "--out",
                                  str(tmp_path / "grpo"), "--no-progress"])
     assert result.exit_code == 0, result.output
+    png = tmp_path / "curves.png"
+    result = runner.invoke(app, ["train", "compare", "--run", f"warm={tmp_path / 'grpo'}",
+                                 "--reward", "100", "--out", str(png)])
+    assert result.exit_code == 0 and "reaches 100.0 at update None" in result.output
+    assert png.stat().st_size > 0
+    result = runner.invoke(app, ["train", "compare", "--run", f"x={tmp_path}"])
+    assert result.exit_code == 2 and "metrics.jsonl does not exist" in result.output
     result = runner.invoke(app, ["train", "grpo", "--init", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "not a folder" in result.output
