@@ -20,8 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/agemem info
-	$(PY) -m agents.demo --episodes 20
+	$(PY) -m leaderboard.cli leaderboard run --workers 2 --out runs/leaderboard
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests agemem_env agents baselines leaderboard --ignore=tests/benchmarks
