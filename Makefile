@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m leaderboard.cli leaderboard run --workers 2 --out runs/leaderboard
+	# Regenerates the committed leaderboard (results/, LEADERBOARD.md, index.html, plots/).
+	$(PY) -m leaderboard.cli leaderboard run --workers 2 --no-resume --out leaderboard
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests agemem_env agents baselines leaderboard --ignore=tests/benchmarks
