@@ -21,7 +21,7 @@ from agemem_env.render import render_text
 from agemem_env.rewards import EpisodeSnapshot, EpisodeStats, Evaluation, evaluate
 from agemem_env.rewards import make_reward_config as _reward_config
 from agemem_env.spaces import observation_space, structured_action_space, text_action_space
-from agemem_env.stages import split_into_rounds
+from agemem_env.stages import DISTRACTOR_KIND, mix_reminders, split_into_rounds
 from agemem_env.summarise import Summariser, make_summariser
 from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
 from agemem_env.tokens import TokenCounter, make_token_counter
@@ -38,7 +38,9 @@ class AgeMemEnv(gym.Env):
     1..``level`` of one task (Algorithms 3-5 of the paper). Stage 1 streams the task's
     information as user turns; the agent may store, update and delete long-term memory
     (LTM). The context (short-term memory, STM) is then reset; LTM persists. Stage 2
-    injects distractors the agent should filter or summarise. Stage 3 asks the question;
+    injects distractors the agent should filter or summarise, mixed (at seeded positions)
+    with the task's reminders, if any: turns that restate a fact in passing, sometimes at
+    a stale value; they are no distractors. Stage 3 asks the question;
     the agent retrieves from LTM, manages its context and answers.
 
     ## Action Space
@@ -75,7 +77,8 @@ class AgeMemEnv(gym.Env):
     cap -1, overflow -0.5, -0.1 per malformed completion or invalid call (floor -1).
 
     ## Starting State
-    The seed picks the task (or generates one), and the order of the distractors. The
+    The seed picks the task (or generates one), the order of the distractors and where
+    the reminders fall among them. The
     context holds the system prompt and the first round of the start stage.
 
     ## Episode End
@@ -114,7 +117,9 @@ class AgeMemEnv(gym.Env):
     | max_action_chars  | int                | 16384        | longest accepted completion          |
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release. Later in v0, Stage 2 mixes in a task's reminders; the default
+      synthetic tasks gained paraphrased turns and reminders (``paraphrase``,
+      ``reminder_rate``), so default-synthetic scores differ from earlier v0 runs.
 
     >>> import gymnasium as gym, agemem_env
     >>> env = gym.make("AgeMem-Stage3-v0", embedder="hashing")
@@ -203,8 +208,8 @@ class AgeMemEnv(gym.Env):
         self.task: Task | None = None
         self.stage = self.round = self.steps = 0
         self.stats = EpisodeStats()
-        self._chunks: list[list[str]] = []
-        self._distractors: list[str] = []
+        self._chunks: list[list[tuple[str, str]]] = []  # per round: (text, message kind)
+        self._stage2: list[tuple[str, str]] = []
         self._episode_seed: int | None = None
         self._last: Evaluation | None = None
         self._last_results: tuple[ToolResult, ...] = ()
@@ -229,7 +234,8 @@ class AgeMemEnv(gym.Env):
         self.stm.append("system", system_prompt(self.rounds_per_stage, self.token_budget), "system")
         self.stats, self.steps, self._total, self._done = EpisodeStats(), 0, 0.0, False
         self._last_results, self._last_errors = (), ()
-        self._distractors = self._order_distractors()
+        self._stage2 = mix_reminders(self._order_distractors(), self.task.reminders,
+                                     self.np_random)
         self._begin_stage(self.start_stage)
         self._last = self._evaluate()
         if self.render_mode == "human":
@@ -278,10 +284,11 @@ class AgeMemEnv(gym.Env):
         """Stage 2 resets the context (Alg. 1, line 11); Stage 3 poses the question."""
         self.stage, self.round = stage, 0
         if stage == 1:
-            self._chunks = split_into_rounds(self.task.information, self.rounds_per_stage)
+            turns = [(turn, "information") for turn in self.task.information]
+            self._chunks = split_into_rounds(turns, self.rounds_per_stage)
         elif stage == 2:
             self.stm.reset()
-            self._chunks = split_into_rounds(self._distractors, self.rounds_per_stage)
+            self._chunks = split_into_rounds(self._stage2, self.rounds_per_stage)
         else:
             self._chunks = []
             # Temporal questions (LongMemEval) are asked on a date of their own.
@@ -293,9 +300,9 @@ class AgeMemEnv(gym.Env):
     def _reveal(self, round_index: int) -> None:
         """Show this round's turns; in Stage 1 each comes with related memories (Alg. 3)."""
         chunk = self._chunks[round_index] if round_index < len(self._chunks) else []
-        for turn in chunk:
+        for turn, kind in chunk:
             if self.stage == 1:
-                self.stm.append("user", turn, "information")
+                self.stm.append("user", turn, kind)
                 if self.auto_retrieve and len(self.ltm):
                     # A long turn (a LoCoMo session) is cut to the query limit; the
                     # embedder reads only its first few hundred tokens anyway.
@@ -304,8 +311,9 @@ class AgeMemEnv(gym.Env):
                     lines = "\n".join(f"{rec.id}: {rec.content}" for rec, _ in hits)
                     self.stm.append("tool", f"Related memories:\n{lines}", "retrieval")
             else:
-                message = self.stm.append("user", turn, "distractor")
-                self.stats.distractor_tokens += message.tokens
+                message = self.stm.append("user", turn, kind)
+                if kind == DISTRACTOR_KIND:
+                    self.stats.distractor_tokens += message.tokens
         self._check_overflow()
 
     # ----------------------------------------------------------------- step helpers

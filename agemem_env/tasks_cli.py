@@ -38,7 +38,7 @@ def show(
     seed: Annotated[int | None, typer.Option(help="Generator seed (synthetic; default 0).")] = None,
     max_chars: Annotated[int, typer.Option(min=10, help="Longest text shown per line.")] = 400,
 ) -> None:
-    """Print the first N tasks of a source."""
+    """Print the first N tasks of a source, with their Stage-2 reminders if any."""
     from agemem_env.tasks.stats import format_task
 
     tasks = _load(source, path=path, split=split, limit=n, seed=seed)
@@ -46,6 +46,10 @@ def show(
         if number:
             typer.echo("")
         typer.echo(format_task(task, max_chars=max_chars))
+        if task.reminders:
+            typer.echo(f"reminders ({len(task.reminders)}):")
+            for line in task.reminders:
+                typer.echo(f"  - {_clip(line, max_chars)}")
 
 
 @tasks_app.command()
@@ -82,6 +86,11 @@ def stats(
     console = Console()
     console.print(counts)
     console.print(lengths)
+
+
+def _clip(text: str, max_chars: int) -> str:
+    """``text`` cut to ``max_chars`` with "..." (as ``format_task`` cuts its lines)."""
+    return text if len(text) <= max_chars else text[: max(0, max_chars - 3)].rstrip() + "..."
 
 
 def _number(value: float) -> str:

@@ -2,9 +2,12 @@
 
 Draws come in a fixed order from the ``np.random.Generator`` passed in (no set iteration, no
 ``hash``), so a seed fixes the task bit for bit: the question's fact chain, related facts,
-updates (earlier values, stated first and changed later), retractions, the Stage-1 order and
-the Stage-2 distractors. New question kinds register in `QUESTION_KINDS`; relations and
-pools live in `synthetic_vocab`.
+updates (earlier values, stated first and changed later), retractions, the Stage-1 order,
+the Stage-2 distractors, the surface form of each turn and the Stage-2 reminders. Surface
+forms and reminders come from a second stream drawn once from the first, so the
+``paraphrase`` and ``reminder_rate`` knobs change how facts are said, never which facts
+there are or their order. New question kinds register in `QUESTION_KINDS`; relations and
+pools live in `synthetic_vocab`, varied surface forms in `synthetic_paraphrase`.
 
 >>> import numpy as np
 >>> task = generate_task(np.random.default_rng(0), SyntheticConfig(hops=2, num_updates=1))
@@ -18,11 +21,12 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
 
+from agemem_env.tasks import synthetic_paraphrase as paraphrase
 from agemem_env.tasks.synthetic_vocab import (
     NAME_PARTS,
     RELATIONS,
@@ -61,12 +65,20 @@ class SyntheticConfig:
     information_tokens: int = 0
     """Pad Stage 1 with small-talk paragraphs up to about this many tokens (0: no padding);
     above the env's token_budget, the information overflows the context."""
+    paraphrase: float = 0.7
+    """Chance that a Stage-1 statement, update or retraction takes a varied surface form
+    (other word order, two sentences with a pronoun, a looser correction, small talk
+    around it), and that two statements share a turn; 0 keeps the plain templates."""
+    reminder_rate: float = 1.5
+    """Expected Stage-2 reminders (``Task.reminders``) per fact of the question's chain
+    (0..3), each restating the fact in passing; a reminder of a fact that changed recalls
+    an earlier value half the time. Reminders are not distractors."""
 
     def __post_init__(self) -> None:
         """Validate every knob; the error names the field and its allowed range."""
         for name, (lo, hi) in _RANGES.items():
             value = getattr(self, name)
-            kind = float if name == "distractor_similarity" else int
+            kind = float if name in _SHARES else int
             # bool is an int subclass; True as a count is a mistake, not a 1.
             bad_type = isinstance(value, bool) or not isinstance(value, int | kind)
             if bad_type or not lo <= value <= hi:
@@ -93,7 +105,13 @@ _RANGES: dict[str, tuple[float, float]] = {
     "distractor_similarity": (0.0, 1.0),
     "filler_turns": (0, 10),
     "information_tokens": (0, 1_000_000),
+    "paraphrase": (0.0, 1.0),
+    "reminder_rate": (0.0, 3.0),
 }
+# Knobs that are shares or chances (a float, or an int bound such as 0 or 1).
+_SHARES = frozenset({"distractor_similarity", "paraphrase", "reminder_rate"})
+# A reminder of a fact that changed recalls an earlier value this often.
+_STALE_SHARE = 0.5
 
 
 @dataclass
@@ -109,9 +127,16 @@ class _Fact:
 
 @dataclass(frozen=True)
 class _Turn:
+    """One Stage-1 turn; a turn may state several facts (``roles`` and ``facts`` align)."""
+
     text: str
-    role: str  # "chain" | "related" | "retracted" | "update" | "retraction" | "filler"
-    fact: int  # index into the facts, -1 for filler
+    roles: tuple[str, ...]  # "chain" | "related" | "retracted" | "update" | "retraction" | "filler"
+    facts: tuple[int, ...]  # indices into the facts; () for filler
+    values: tuple[str, ...] = ()  # the value stated, or (old, new) for an update
+
+    @property
+    def role(self) -> str:
+        return "+".join(self.roles)
 
 
 class _Builder:
@@ -239,11 +264,11 @@ class _Builder:
 
     def order_turns(self, fillers: list[str]) -> list[_Turn]:
         """Stage-1 turns: statements and fillers shuffled, each change placed after its base."""
-        base = [_Turn(self._say(f), f.role, i) for i, f in enumerate(self.facts)]
-        base += [_Turn(line, "filler", -1) for line in fillers]
+        base = [self._say(i, f) for i, f in enumerate(self.facts)]
+        base += [_Turn(line, ("filler",), ()) for line in fillers]
         seq = [base[int(i)] for i in self.rng.permutation(len(base))]
         for i, fact in enumerate(self.facts):
-            prev = next(t for t in seq if t.fact == i)
+            prev = next(t for t in seq if t.facts == (i,))
             for dep in self._dependents(i, fact):
                 # Anywhere after the turn it changes, so the stale value is said first.
                 at = next(k for k, t in enumerate(seq) if t is prev)
@@ -251,18 +276,24 @@ class _Builder:
                 prev = dep
         return seq
 
-    def _say(self, fact: _Fact) -> str:
+    def _say(self, i: int, fact: _Fact) -> _Turn:
         first = fact.history[0] if fact.history else fact.value
-        return self.pick(RELATIONS[fact.relation].says).format(s=fact.subject, o=first)
+        text = self.pick(RELATIONS[fact.relation].says).format(s=fact.subject, o=first)
+        return _Turn(text, (fact.role,), (i,), (first,))
 
     def _dependents(self, i: int, fact: _Fact) -> list[_Turn]:
         rel = RELATIONS[fact.relation]
         if fact.role == "retracted":
             line = self.pick(RETRACTIONS).format(topic=rel.topic.format(s=fact.subject))
-            return [_Turn(line, "retraction", i)]
+            return [_Turn(line, ("retraction",), (i,))]
         values = [*fact.history, fact.value]
         return [
-            _Turn(self.pick(rel.changes).format(s=fact.subject, old=old, o=new), "update", i)
+            _Turn(
+                self.pick(rel.changes).format(s=fact.subject, old=old, o=new),
+                ("update",),
+                (i,),
+                (old, new),
+            )
             for old, new in zip(values, values[1:], strict=False)
         ]
 
@@ -340,7 +371,11 @@ def generate_task(
 
     Returns:
         A `Task` whose metadata records the kind, hops, updates, the config, every fact
-        (``facts``, with ``chain`` indexing the question's facts) and each turn's role.
+        (``facts``, with ``chain`` indexing the question's facts), each turn's roles and
+        facts (``turn_roles``: "+"-joined when a turn states several facts; ``turn_facts``:
+        a tuple of fact indices per turn), the distractor roles, and per reminder the fact
+        it restates (``reminder_facts``) and whether it recalls an earlier value
+        (``reminder_stale``).
     """
     config = config or SyntheticConfig()
     b = _Builder(rng, config)
@@ -352,6 +387,11 @@ def generate_task(
     b.add_noise_facts(config.num_retractions, "retracted")
     small_talk = chitchat_lines(rng, config.filler_turns + config.num_distractors)
     turns = b.order_turns(small_talk[: config.filler_turns])
+    # A stream of its own for surface forms and reminders: the facts and their order do
+    # not depend on the paraphrase and reminder knobs.
+    style = np.random.default_rng(int(rng.integers(2**63 - 1)))
+    reminders = _reminders(style, b.facts, chain, config.reminder_rate)
+    turns = _restyle(style, b.facts, turns, config.paraphrase)  # last: reminders stay put
     turns = _pad(rng, turns, config.information_tokens)
     distractors, distractor_roles = b.distractors(small_talk[config.filler_turns :])
     if any(b.facts[i].history for i in chain):
@@ -365,6 +405,7 @@ def generate_task(
             RELATIONS[f.relation].fact.format(s=f.subject, o=f.value) for f in facts
         ],
         "distractors": distractors,
+        "reminders": [text for text, _, _ in reminders],
     }
     metadata = {
         "kind": kind,
@@ -374,10 +415,80 @@ def generate_task(
         "facts": tuple({**asdict(f), "history": tuple(f.history)} for f in b.facts),
         "chain": tuple(chain),
         "turn_roles": tuple(t.role for t in turns),
-        "turn_facts": tuple(t.fact for t in turns),
+        "turn_facts": tuple(t.facts for t in turns),
         "distractor_roles": tuple(distractor_roles),
+        "reminder_facts": tuple(i for _, i, _ in reminders),
+        "reminder_stale": tuple(stale for _, _, stale in reminders),
     }
     return Task(id=task_id or _content_id(content), metadata=metadata, **content)
+
+
+# Turns that state a fact (and may be restated or share a turn with another statement).
+_STATEMENTS = frozenset({"chain", "related", "retracted"})
+
+
+def _restyle(
+    rng: np.random.Generator, facts: Sequence[_Fact], turns: list[_Turn], share: float
+) -> list[_Turn]:
+    """Restate about ``share`` of the turns in a varied form, then let about ``share / 2``
+    of neighbouring true statements share a turn. Order and roles are kept."""
+    if share == 0:
+        return turns
+    varied = [_vary(rng, facts, t) if t.facts and rng.random() < share else t for t in turns]
+    out: list[_Turn] = []
+    for turn in varied:
+        prev = out[-1] if out else None
+        if prev and _joinable(prev) and _joinable(turn) and rng.random() < share / 2:
+            text = paraphrase.join(prev.text, turn.text, rng)
+            out[-1] = _Turn(text, prev.roles + turn.roles, prev.facts + turn.facts)
+        else:
+            out.append(turn)
+    return out
+
+
+def _joinable(turn: _Turn) -> bool:
+    # Retracted statements stay alone, so a retraction withdraws a whole turn.
+    return len(turn.roles) == 1 and turn.roles[0] in ("chain", "related")
+
+
+def _vary(rng: np.random.Generator, facts: Sequence[_Fact], turn: _Turn) -> _Turn:
+    """One turn in a varied surface form; the facts it states stay the same."""
+    fact, role = facts[turn.facts[0]], turn.roles[0]
+    text = None
+    if role in _STATEMENTS:
+        if rng.random() < _WRAP_SHARE:
+            text = paraphrase.wrap(turn.text, rng)
+        else:
+            text = paraphrase.statement(fact.relation, fact.subject, turn.values[0], rng)
+    elif role == "update":
+        old, new = turn.values
+        text = paraphrase.correction(fact.relation, fact.subject, old, new, rng)
+    elif role == "retraction":
+        topic = RELATIONS[fact.relation].topic.format(s=fact.subject)
+        text = paraphrase.retraction(topic, rng)
+    return replace(turn, text=text or turn.text)
+
+
+# Of the varied statements, this share keeps its words and gets small talk around them.
+_WRAP_SHARE = 0.25
+
+
+def _reminders(
+    rng: np.random.Generator, facts: Sequence[_Fact], chain: Sequence[int], rate: float
+) -> list[tuple[str, int, bool]]:
+    """(text, fact index, stale) per Stage-2 reminder: each chain fact is restated
+    ``floor(rate)`` times, and once more with chance ``rate % 1``; a reminder of a fact that
+    changed recalls an earlier value with chance ``_STALE_SHARE``."""
+    out = []
+    for i in chain:
+        fact = facts[i]
+        for _ in range(int(rate) + (rng.random() < rate % 1)):
+            stale = bool(fact.history) and rng.random() < _STALE_SHARE
+            value = fact.history[int(rng.integers(len(fact.history)))] if stale else fact.value
+            said = [text for text, _, _ in out]
+            text = paraphrase.restate(fact.relation, fact.subject, value, stale, rng, said)
+            out.append((text, i, stale))
+    return out
 
 
 def _pad(rng: np.random.Generator, turns: list[_Turn], tokens: int) -> list[_Turn]:
@@ -389,7 +500,7 @@ def _pad(rng: np.random.Generator, turns: list[_Turn], tokens: int) -> list[_Tur
     turns = list(turns)
     while estimate < tokens:
         paragraph = " ".join(chitchat_lines(rng, _PAD_LINES))
-        turns.insert(int(rng.integers(0, len(turns) + 1)), _Turn(paragraph, "filler", -1))
+        turns.insert(int(rng.integers(0, len(turns) + 1)), _Turn(paragraph, ("filler",), ()))
         estimate += len(paragraph.split()) * 6 // 5
     return turns
 

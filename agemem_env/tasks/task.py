@@ -16,6 +16,10 @@ class Task:
         information: Stage-1 turns, in the order the user says them (casual user turns;
             later turns may update or retract earlier ones).
         distractors: Stage-2 turns: related but irrelevant statements and chit-chat.
+        reminders: Stage-2 turns that restate a fact in passing (the current value or,
+            recalled as past, an earlier one); the environment mixes them among the
+            distractors at seeded positions but never counts them as distractors.
+            Empty for sources without them.
         question: The Stage-3 query.
         answers: Accepted gold answers (any one counts as correct).
         supporting_facts: Gold facts the answer rests on, as self-contained sentences;
@@ -30,6 +34,7 @@ class Task:
     answers: tuple[str, ...]
     supporting_facts: tuple[str, ...]
     distractors: tuple[str, ...] = ()
+    reminders: tuple[str, ...] = ()
     source: str = "synthetic"
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
@@ -40,7 +45,7 @@ class Task:
             raise ValueError(f"Task {self.id!r}: question is empty")
         if not self.answers:
             raise ValueError(f"Task {self.id!r}: answers is empty; give at least one")
-        for name in ("information", "answers", "supporting_facts", "distractors"):
+        for name in ("information", "answers", "supporting_facts", "distractors", "reminders"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str) for v in value):
                 raise TypeError(f"Task {self.id!r}: {name} must be a sequence of strings")

@@ -21,6 +21,7 @@ from agemem_env.tasks import (
     generate_tasks,
     load_tasks,
 )
+from agemem_env.tasks.synthetic_paraphrase import FORMS, LEADS, STALE_FRAMES
 from agemem_env.tasks.synthetic_vocab import (
     COMPANY_PREFIXES,
     COMPANY_SUFFIXES,
@@ -29,6 +30,7 @@ from agemem_env.tasks.synthetic_vocab import (
     PET_NAMES,
     PREFERENCES,
     RELATIONS,
+    RETRACTIONS,
     SURNAMES,
 )
 
@@ -205,12 +207,18 @@ def test_every_template_repeats_the_facts_content_words() -> None:
 
 
 def _turn_index(task: Task, fact: int, role: str) -> list[int]:
+    """Turns that state ``fact`` in ``role`` (a turn may state several facts)."""
     meta = task.metadata
     return [
         k
-        for k, (r, f) in enumerate(zip(meta["turn_roles"], meta["turn_facts"], strict=True))
-        if f == fact and r == role
+        for k, (roles, facts) in enumerate(zip(meta["turn_roles"], meta["turn_facts"], strict=True))
+        if (role, fact) in zip(roles.split("+"), facts, strict=False)  # filler: no facts
     ]
+
+
+def _role_counts(task: Task) -> dict[str, int]:
+    parts = [r for roles in task.metadata["turn_roles"] for r in roles.split("+")]
+    return {r: parts.count(r) for r in set(parts)}
 
 
 def test_updates_follow_the_fact_they_change_and_gold_has_new_value() -> None:
@@ -297,10 +305,11 @@ def test_turn_counts_match_config() -> None:
     for task in _tasks(HARD, n=20):
         roles = task.metadata["turn_roles"]
         assert len(roles) == len(task.information) == len(task.metadata["turn_facts"])
-        assert roles.count("filler") == HARD.filler_turns
-        assert roles.count("related") == HARD.num_related_facts
-        assert roles.count("retraction") == HARD.num_retractions
-        assert roles.count("update") == HARD.num_updates == task.metadata["num_updates"]
+        counts = _role_counts(task)
+        assert counts["filler"] == HARD.filler_turns
+        assert counts["related"] == HARD.num_related_facts
+        assert counts["retraction"] == HARD.num_retractions
+        assert counts["update"] == HARD.num_updates == task.metadata["num_updates"]
         assert len(task.distractors) == HARD.num_distractors
         assert task.metadata["config"]["hops"] == 3
 
@@ -376,7 +385,168 @@ def test_information_tokens_pads_the_stream_without_changing_the_task():
     tokens = sum(counter.count(turn) for turn in padded.information)
     assert 0.9 * 12000 <= tokens <= 1.15 * 12000
     assert (padded.question, padded.answers, padded.supporting_facts) == (
-        plain.question, plain.answers, plain.supporting_facts
+        plain.question,
+        plain.answers,
+        plain.supporting_facts,
     )
     kept = [turn for turn in padded.information if turn in plain.information]
     assert kept == list(plain.information)  # originals keep their order, updates stay late
+
+
+# --- paraphrase -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("paraphrase", -0.1),
+        ("paraphrase", 1.5),
+        ("paraphrase", "0.5"),
+        ("reminder_rate", -1),
+        ("reminder_rate", 3.5),
+        ("reminder_rate", None),
+    ],
+)
+def test_config_rejects_bad_paraphrase_and_reminder_values(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=rf"{field} must be float in"):
+        SyntheticConfig(**{field: value})
+
+
+def _plain_forms(task: Task, k: int) -> set[str]:
+    """Every plain-template text turn ``k`` could have (its single role and fact)."""
+    (role,), (i,) = task.metadata["turn_roles"][k].split("+"), task.metadata["turn_facts"][k]
+    fact = task.metadata["facts"][i]
+    rel, values = RELATIONS[fact["relation"]], [*fact["history"], fact["value"]]
+    if role == "retraction":
+        topic = rel.topic.format(s=fact["subject"])
+        return {line.format(topic=topic) for line in RETRACTIONS}
+    if role == "update":
+        pairs = list(zip(values, values[1:], strict=False))
+        return {c.format(s=fact["subject"], old=a, o=b) for c in rel.changes for a, b in pairs}
+    return {line.format(s=fact["subject"], o=values[0]) for line in rel.says}
+
+
+def _fact_turns(task: Task) -> list[int]:
+    return [k for k, facts in enumerate(task.metadata["turn_facts"]) if facts]
+
+
+def test_paraphrase_zero_keeps_the_plain_templates() -> None:
+    for task in _tasks(SyntheticConfig(paraphrase=0.0, num_retractions=2), n=30):
+        for k in _fact_turns(task):
+            assert task.information[k] in _plain_forms(task, k), task.information[k]
+
+
+def test_paraphrase_varies_turns_and_joins_statements() -> None:
+    tasks = _tasks(SyntheticConfig(paraphrase=1.0, num_retractions=2), n=30)
+    single = [
+        (t, k) for t in tasks for k in _fact_turns(t) if len(t.metadata["turn_facts"][k]) == 1
+    ]
+    varied = [t.information[k] not in _plain_forms(t, k) for t, k in single]
+    assert all(turn[:1].isupper() for t in tasks for turn in t.information)
+    # Wraps keep the plain sentence inside, so not every varied turn differs from plain.
+    assert sum(varied) / len(varied) > 0.6
+    joined = [(t, k) for t in tasks for k in _fact_turns(t) if len(t.metadata["turn_facts"][k]) > 1]
+    assert joined
+    for task, k in joined:
+        roles = task.metadata["turn_roles"][k].split("+")
+        assert len(roles) == 2 and set(roles) <= {"chain", "related"}
+        for i in task.metadata["turn_facts"][k]:
+            fact = task.metadata["facts"][i]
+            assert _mentions(task.information[k], ([*fact["history"], fact["value"]])[0])
+
+
+def test_paraphrase_changes_the_surface_not_the_facts() -> None:
+    for seed in range(15):
+        rng_a, rng_b = np.random.default_rng(seed), np.random.default_rng(seed)
+        plain = generate_task(rng_a, SyntheticConfig(paraphrase=0.0))
+        varied = generate_task(rng_b, SyntheticConfig(paraphrase=0.9))
+        for key in ("facts", "chain", "distractor_roles", "reminder_facts", "reminder_stale"):
+            assert plain.metadata[key] == varied.metadata[key]
+        assert (plain.question, plain.answers, plain.supporting_facts) == (
+            varied.question,
+            varied.answers,
+            varied.supporting_facts,
+        )
+        assert (plain.distractors, plain.reminders) == (varied.distractors, varied.reminders)
+
+        def flat(task: Task) -> list[tuple[str, int]]:
+            meta = task.metadata
+            return [
+                (role, i)
+                for roles, facts in zip(meta["turn_roles"], meta["turn_facts"], strict=True)
+                for role, i in zip(roles.split("+"), facts, strict=False)
+            ]
+
+        # Same statements in the same order; only wording and turn boundaries differ.
+        assert flat(plain) == flat(varied)
+        assert plain.information != varied.information or seed  # the seed-0 task changes
+
+
+def test_every_paraphrase_form_repeats_the_facts_content_words() -> None:
+    for name, forms in FORMS.items():
+        rel = RELATIONS[name]
+        subject = {"city": "Porto", "user": "the user"}.get(rel.subject_kind, "Dana Ortiz")
+        words = _content_words(rel.fact.format(s=subject, o="Zyx")) - {"user"}
+        leads = forms.lead or LEADS[rel.subject_kind]
+        lines = [
+            *forms.alt,
+            *(f"{lead} {tail}" for lead in leads for tail in forms.tail),
+            *forms.corrections,
+        ]
+        for line in lines:
+            said = _content_words(line.format(s=subject, o="Zyx", old="Qwv"))
+            assert "zyx" in said, (name, line)
+            assert len(words & said) / len(words) >= 0.6, (name, line)
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+def test_reminders_per_chain_fact_follow_the_rate() -> None:
+    for rate, expected in ((0.0, 0), (1.0, 1), (2.0, 2)):
+        for task in _tasks(SyntheticConfig(reminder_rate=rate, hops=2), n=20):
+            per_fact = len(task.reminders) / len(task.metadata["chain"])
+            assert per_fact == expected, (rate, task.reminders)
+            assert set(task.metadata["reminder_facts"]) <= set(task.metadata["chain"])
+    half = [len(t.reminders) for t in _tasks(SyntheticConfig(reminder_rate=0.5, hops=1), n=200)]
+    assert set(half) == {0, 1} and 70 <= sum(half) <= 130
+
+
+def test_reminders_restate_current_or_earlier_values() -> None:
+    stale_seen = current_seen = 0
+    for task in _tasks(SyntheticConfig(reminder_rate=2.0, num_updates=2), n=40):
+        meta = task.metadata
+        reminders = zip(task.reminders, meta["reminder_facts"], meta["reminder_stale"], strict=True)
+        for text, i, stale in reminders:
+            fact = meta["facts"][i]
+            if fact["subject"] != "the user":
+                assert _mentions(text, fact["subject"])
+            if stale:
+                stale_seen += 1
+                assert fact["history"] and any(_mentions(text, old) for old in fact["history"])
+                assert not _mentions(text, fact["value"])
+                assert any(text.startswith(f.split("{")[0]) for f in STALE_FRAMES)
+            else:
+                current_seen += 1
+                assert _mentions(text, fact["value"])
+                assert not any(_mentions(text, old) for old in fact["history"])
+    assert stale_seen and current_seen
+
+
+def test_reminders_are_deterministic_and_separate_from_distractors() -> None:
+    cfg = SyntheticConfig(reminder_rate=1.5)
+    assert [t.reminders for t in generate_tasks(20, 8, cfg)] == [
+        t.reminders for t in generate_tasks(20, 8, cfg)
+    ]
+    for task in generate_tasks(20, 8, SyntheticConfig(reminder_rate=3.0)):
+        assert len(set(task.reminders)) == len(task.reminders)  # no word-for-word repeats
+    for task in generate_tasks(20, 8, cfg):
+        assert not set(task.reminders) & set(task.distractors)
+        assert len(task.distractors) == cfg.num_distractors
+
+
+def test_defaults_paraphrase_and_remind() -> None:
+    tasks = generate_tasks(40, 0)
+    assert all(t.metadata["config"]["paraphrase"] == 0.7 for t in tasks)
+    assert sum(len(t.reminders) for t in tasks) > 40
+    assert any("+" in role for t in tasks for role in t.metadata["turn_roles"])
