@@ -250,10 +250,9 @@ class AgeMemEnv(gym.Env):
         self.steps += 1
         self.round += 1
         parsed = parse_action(action, self.action_mode, self.max_action_chars)
-        report = execute(parsed.calls, self._tool_context())
-        answer = parsed.answer if parsed.answer is not None else report.answer
-        self._record(parsed, report.results)
-        self._append_turn(action, parsed, report.results, answer)
+        results, answer = self._execute(parsed)
+        self._record(parsed, results)
+        self._append_turn(action, parsed, results, answer)
         terminated, truncated = self._advance(answer)
         self._done = terminated or truncated
         self._last = self._evaluate()
@@ -328,6 +327,12 @@ class AgeMemEnv(gym.Env):
             max_top_k=MAX_TOP_K,
             filter_threshold=self.filter_threshold,
         )
+
+    def _execute(self, parsed: ParsedAction) -> tuple[Sequence[ToolResult], str | None]:
+        """Run the step's tool calls; return their results and the step's answer, if any.
+        (The hook subclasses with more actions, such as the embodied envs, override.)"""
+        report = execute(parsed.calls, self._tool_context())
+        return report.results, parsed.answer if parsed.answer is not None else report.answer
 
     def _record(self, parsed: ParsedAction, results: Sequence[ToolResult]) -> None:
         """Tally what the reward needs: calls, errors, edits, retrieval support."""

@@ -10,8 +10,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from agemem_env.actions import parse_action
-from agemem_env.core import ToolCall, ToolError, ToolResult
+from agemem_env.core import ParsedAction, ToolCall, ToolError, ToolResult
 from agemem_env.embodied.alfworld import ALFWorldBackend
 from agemem_env.embodied.babyai import BabyAIBackend
 from agemem_env.embodied.backend import Backend, Instance, Outcome
@@ -179,30 +178,12 @@ class EmbodiedEnv(AgeMemEnv):
         return self._observation(), self._info()
 
     def step(self, action: Any):
-        """Mirror of ``AgeMemEnv.step``, except that Act calls run beside the memory tools.
+        """``AgeMemEnv.step`` on the action with structured Act calls normalised."""
+        return super().step(self._normalise(action))
 
-        (A ``_execute`` hook in the core step would let this override shrink to one method.)
-        """
-        if self.task is None or self._done:
-            raise RuntimeError("step() called before reset() or after the episode ended; "
-                               "call reset() first")
-        self.steps += 1
-        self.round += 1
-        parsed = parse_action(self._normalise(action), self.action_mode, self.max_action_chars)
-        results, answer = self._run(parsed.calls, parsed.answer)
-        self._record(parsed, results)
-        self._append_turn(action, parsed, results, answer)
-        terminated, truncated = self._advance(answer)
-        self._done = terminated or truncated
-        self._last = self._evaluate()
-        total = self._last.terms["total"]
-        if self.reward_mode == "dense":
-            reward, self._total = total - self._total, total
-        else:
-            reward = total if self._done else 0.0
-        if self.render_mode == "human":
-            self.render()
-        return self._observation(), float(reward), terminated, truncated, self._info()
+    def _execute(self, parsed: ParsedAction) -> tuple[list[ToolResult], str | None]:
+        """Act calls run on the benchmark, beside the memory tools."""
+        return self._run(parsed.calls, parsed.answer)
 
     def _advance(self, answer: str | None) -> tuple[bool, bool]:
         """Stages 1-2 as the core; Stage 3 ends with the benchmark, the budget or the cap."""
