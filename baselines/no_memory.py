@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from agemem_env.protocol import render_completion
+from agents.llm import ChatBackend
 from agents.protocol import TaskInfo
 from agents.reader import answer_question
+from baselines.llm_steps import LLMSteps
 
 
 class NoMemoryAgent:
@@ -16,13 +18,22 @@ class NoMemoryAgent:
     Stage-2 messages arrived, never the Stage-1 information: the extractive reader mostly
     finds nothing (or a look-alike distractor) there.
 
+    Args:
+        backend: None answers with the extractive reader; a back-end spec or ChatBackend
+            answers with that LLM (the reader when its reply is unusable).
+        seed: Kept for the agent protocol; the agent is deterministic.
+        answer_tokens: Longest LLM answer.
+
     >>> NoMemoryAgent().name
     'no-memory'
     """
 
     name = "no-memory"
 
-    def __init__(self) -> None:
+    def __init__(self, backend: ChatBackend | str | None = None, seed: int = 0,
+                 answer_tokens: int = 16) -> None:
+        self.seed = seed
+        self.llm = None if backend is None else LLMSteps(backend, answer_tokens=answer_tokens)
         self._question: str | None = None
 
     def reset(self, task_info: TaskInfo) -> None:
@@ -45,5 +56,8 @@ class NoMemoryAgent:
             for m in messages
             if m["role"] in ("user", "tool") and m["content"] != self._question
         ]
-        answer = answer_question(self._question, passages)
+        if self.llm is not None:
+            answer = self.llm.answer(self._question, passages)
+        else:
+            answer = answer_question(self._question, passages)
         return render_completion(answer=answer, think="Answer from the context alone.")
