@@ -71,6 +71,13 @@ class ScienceWorldBackend:
         """Shut the JVM down."""
         if self._env is not None:
             self._env.close()
+            # scienceworld leaves the JVM's pipes open (a ResourceWarning at collection).
+            process = getattr(getattr(self._env, "_gateway", None), "java_process", None)
+            if process is not None:
+                for pipe in (process.stdin, process.stdout, process.stderr):
+                    if pipe is not None:
+                        pipe.close()
+                process.wait(timeout=10)
             self._env = None
 
     # ----------------------------------------------------------------- internals

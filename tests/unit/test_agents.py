@@ -14,11 +14,11 @@ import pytest
 from agemem_env.protocol import parse_completion
 from agemem_env.tasks import Task
 from agents.heuristic import HeuristicAgent
-from baselines.no_memory import NoMemoryAgent
 from agents.oracle import OracleAgent
 from agents.protocol import Agent, TaskInfo
 from agents.random_agent import RandomAgent
 from agents.registry import AGENTS, make_agent
+from baselines.no_memory import NoMemoryAgent
 
 NAMES = ("random", "oracle", "no-memory", "heuristic")
 HONEST_PARSERS = ("oracle", "no-memory", "heuristic")
