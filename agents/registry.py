@@ -5,8 +5,8 @@ when asked for, so that the light agents need neither torch nor a model, and so 
 ``agents`` does not import ``baselines`` at load time (baselines build on agents).
 ``grpo:DIR`` loads a policy trained by ``agemem train grpo`` from its output folder.
 
->>> sorted(AGENTS)[:4]
-['amem', 'embodied-heuristic', 'embodied-no-memory', 'heuristic']
+>>> sorted(AGENTS)[:3]
+['amem', 'atommem', 'embodied-heuristic']
 >>> make_agent("random", seed=1).name
 'random'
 """
@@ -37,6 +37,7 @@ AGENTS: dict[str, Callable[..., Agent] | str] = {
     "mem0g": "baselines.mem0g:Mem0gAgent",
     "amem": "baselines.amem:AMemAgent",
     "langmem": "baselines.langmem:LangMemAgent",
+    "atommem": "baselines.atommem:AtomMemAgent",
     # For the interactive envs (AgeMem-BabyAI-v0, AgeMem-SciWorld-v0).
     "embodied-heuristic": "agents.embodied_heuristic:EmbodiedHeuristicAgent",
     "embodied-no-memory": "agents.embodied_heuristic:no_memory_agent",
