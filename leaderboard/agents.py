@@ -40,6 +40,9 @@ class AgentConfig:
     """Display name of the trained policy."""
     grpo_train_args: tuple[str, ...] = ("--policy", "structured")
     """Arguments of ``agemem train grpo`` when the run trains its own checkpoint."""
+    grpo_warm_start_args: tuple[str, ...] = ()
+    """Arguments of ``agemem train bc``, run first (and given to GRPO as ``--init``) when
+    not empty: the behaviour-cloning warm start."""
 
 
 def load_agent_config(path: Path | None = None) -> AgentConfig:
@@ -51,7 +54,8 @@ def load_agent_config(path: Path | None = None) -> AgentConfig:
         raise ValueError(f"{path}: 'agents' must be a list of agent names")
     grpo = raw.get("grpo", {})
     return AgentConfig(tuple(agents), str(grpo.get("name", "grpo-structured")),
-                       tuple(grpo.get("train_args", ("--policy", "structured"))))
+                       tuple(grpo.get("train_args", ("--policy", "structured"))),
+                       tuple(grpo.get("warm_start_args", ())))
 
 
 def accepts_backend(name: str) -> bool:
@@ -93,7 +97,8 @@ def agent_specs(
     for name in names:
         if name == GRPO:
             try:
-                checkpoint = grpo_checkpoint or train_grpo(grpo_dir, config.grpo_train_args)
+                checkpoint = grpo_checkpoint or train_grpo(grpo_dir, config.grpo_train_args,
+                                                           config.grpo_warm_start_args)
             except GrpoUnavailable as err:
                 notes.append(f"{config.grpo_name}: skipped ({err})")
                 continue
@@ -107,9 +112,11 @@ def agent_specs(
     return specs, notes
 
 
-def train_grpo(out_dir: Path | None, train_args: tuple[str, ...]) -> Path:
+def train_grpo(out_dir: Path | None, train_args: tuple[str, ...],
+               warm_start_args: tuple[str, ...] = ()) -> Path:
     """A structured GRPO policy trained by ``agemem train grpo`` into ``out_dir`` (reused
-    when a loadable checkpoint is already there).
+    when a loadable checkpoint is already there), warm-started by ``agemem train bc`` into
+    ``<out_dir>-bc`` when ``warm_start_args`` are given.
 
     Raises:
         GrpoUnavailable: No folder given, the trainer is not available, or training failed.
@@ -121,11 +128,20 @@ def train_grpo(out_dir: Path | None, train_args: tuple[str, ...]) -> Path:
     if not _trainer_available():
         raise GrpoUnavailable("the GRPO trainer (`agemem train grpo`) is not available in "
                               "this install; pass --grpo-checkpoint DIR")
-    command = [sys.executable, "-m", "leaderboard.cli", "train", "grpo", *train_args,
-               "--out", str(out_dir)]
+    if warm_start_args:
+        warm = out_dir.with_name(out_dir.name + "-bc")
+        _train(["bc", *warm_start_args], warm)
+        train_args = (*train_args, "--init", str(warm))
+    _train(["grpo", *train_args], out_dir)
+    return out_dir
+
+
+def _train(args: list[str], out_dir: Path) -> None:
+    """Run ``agemem train ARGS --out OUT_DIR``; its output goes to ``OUT_DIR.log``."""
+    command = [sys.executable, "-m", "leaderboard.cli", "train", *args, "--out", str(out_dir)]
     log = out_dir.with_suffix(".log")  # the trainer's output, kept for a failed run
     log.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("training the GRPO policy: %s (log: %s)", " ".join(command), log)
+    logger.info("training: %s (log: %s)", " ".join(command), log)
     with log.open("w", encoding="utf-8") as stream:
         done = subprocess.run(command, stdout=stream, stderr=subprocess.STDOUT, text=True,
                               check=False)
@@ -133,7 +149,6 @@ def train_grpo(out_dir: Path | None, train_args: tuple[str, ...]) -> Path:
         tail = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["no output"]
         raise GrpoUnavailable(f"training failed (exit {done.returncode}, log {log}): "
                               f"{tail[0]}")
-    return out_dir
 
 
 def _trainer_available() -> bool:

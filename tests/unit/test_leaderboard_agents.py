@@ -64,3 +64,22 @@ def test_grpo_is_trained_once_then_reused(tmp_path):
     stamp = (tmp_path / "grpo.log").stat().st_mtime_ns
     again, _ = agent_specs(["grpo"], config, grpo_dir=tmp_path / "grpo")
     assert again == specs and (tmp_path / "grpo.log").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.slow  # two real (tiny) training runs in subprocesses
+def test_grpo_is_warm_started_by_behaviour_cloning_when_asked(tmp_path):
+    import torch
+
+    from agents.grpo.structured import StructuredPolicy
+
+    args = ("--policy", "structured", "--steps", "1", "--tasks-per-update", "1",
+            "--group-size", "2", "--no-progress")
+    warm = ("--episodes", "2", "--epochs", "1", "--no-progress")
+    config = AgentConfig(("grpo",), grpo_train_args=args, grpo_warm_start_args=warm)
+    specs, notes = agent_specs(["grpo"], config, grpo_dir=tmp_path / "grpo")
+    assert notes == [] and (tmp_path / "grpo-bc" / "bc.json").is_file()
+    cloned = StructuredPolicy.load(tmp_path / "grpo-bc")
+    trained = StructuredPolicy.load(tmp_path / "grpo" / "checkpoint" / "policy")
+    # GRPO started from the clone: its frozen reference is the cloned network.
+    for a, b in zip(cloned.net.parameters(), trained.reference.parameters(), strict=True):
+        assert torch.equal(a, b)
