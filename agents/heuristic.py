@@ -20,14 +20,13 @@ from typing import Any
 from agemem_env.core import ToolCall
 from agemem_env.protocol import render_completion
 from agemem_env.summarise import SUMMARY_PREFIX
+from agents.observation import memory_id_number, rounds_per_stage, token_budget
 from agents.protocol import TaskInfo
 from agents.reader import entity_spans, has_change_cue, read, split_sentences, terms
 
 MAX_CALLS = 16  # the parser runs at most 16 calls per completion
 _ADDED_RE = re.compile(r"stored as (mem_\d+)")
 _LISTED_RE = re.compile(r"^(mem_\d+)(?: \([-\d.]+\))?: (.*)$", re.MULTILINE)
-_BUDGET_RE = re.compile(r"holds at most (\d+) tokens")
-_ROUNDS_RE = re.compile(r"allows at most (\d+) steps")
 # "Forget what I said about X": only with the thing named ("about"), so a sentence that
 # merely says something "was wrong" never deletes a memory.
 _RETRACTION_RE = re.compile(
@@ -141,7 +140,7 @@ class HeuristicAgent:
                 plan.edits.append(ToolCall("Filter_context", {"criteria": turn}))
         adds = [ToolCall("Add_memory", {"content": c}) for c in _fit(plan, 1)]
         calls = (plan.edits + adds)[: MAX_CALLS - 1]  # one slot kept for the summary
-        budget = _setting(observation, _BUDGET_RE, 8192)
+        budget = token_budget(observation["messages"])
         if observation["context_tokens"] > self.summary_ratio * budget:
             calls.append(ToolCall("Summary_context", {"span": "all"}))
         # Nothing new means every turn has been shown (rounds fill front first): move on.
@@ -205,7 +204,7 @@ class HeuristicAgent:
             return calls, None
         reading = read(self._question, self._passages(messages))
         nxt = reading.chain[-1] if reading.chain else None
-        rounds = _setting(observation, _ROUNDS_RE, 5)
+        rounds = rounds_per_stage(observation["messages"])
         room = observation["round"] < rounds - 1 and self._follow_ups < self.max_follow_ups
         if nxt and nxt not in self._queried and room:
             self._follow_ups += 1
@@ -219,7 +218,7 @@ class HeuristicAgent:
     def _passages(self, messages: list[dict[str, str]]) -> list[str]:
         """Retrieved memories oldest id first (so "later" means later), then other user
         messages still in the context."""
-        ordered = sorted(self._retrieved.items(), key=lambda kv: _id_number(kv[0]))
+        ordered = sorted(self._retrieved.items(), key=lambda kv: memory_id_number(kv[0]))
         others = [
             m["content"] for m in messages if m["role"] == "user" and m["content"] != self._question
         ]
@@ -323,16 +322,3 @@ def _fit(plan: _Plan, reserve: int) -> list[str]:
         return adds
     size = -(-len(adds) // room)  # ceil: groups of consecutive sentences
     return [" ".join(adds[i : i + size]) for i in range(0, len(adds), size)]
-
-
-def _setting(observation: dict[str, Any], pattern: re.Pattern[str], default: int) -> int:
-    """A number stated in the system prompt (token budget, steps per stage)."""
-    for message in observation["messages"]:
-        if message["role"] == "system" and (match := pattern.search(message["content"])):
-            return int(match.group(1))
-    return default
-
-
-def _id_number(memory_id: str) -> int:
-    digits = memory_id.rpartition("_")[2]
-    return int(digits) if digits.isdigit() else 0

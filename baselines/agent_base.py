@@ -19,12 +19,12 @@ from agemem_env.embed import Embedder
 from agemem_env.protocol import render_completion
 from agemem_env.summarise import SUMMARY_PREFIX
 from agents.llm import ChatBackend
+from agents.observation import rounds_per_stage
 from agents.protocol import TaskInfo
 from agents.reader import answer_question, split_sentences
 from baselines.common import MAX_CALLS, MemoryMirror, Plan, Similarity
 from baselines.llm_steps import LLMSteps
 
-_ROUNDS_RE = re.compile(r"allows at most (\d+) steps")
 _MARKUP_RE = re.compile(r"<(tool_call|think|answer)>.*?(?:</\1>|$)|<[^>]{0,40}>", re.S)
 _JSON_HINT_RE = re.compile(r'"(?:name|arguments|content|query)"\s*:|\[\{|\[\w+\] \((?:ok|error)\)')
 QUERY_CHARS = 1000  # a retrieval query longer than this adds nothing for an embedder
@@ -87,7 +87,7 @@ class MemoryBaseline:
         """The completion for this observation."""
         added = self.mirror.absorb(self._last_calls, info.get("step_results") or [])
         self.on_added(dict(zip(self._last_keys, added, strict=False)))
-        self._rounds = _rounds(observation)
+        self._rounds = rounds_per_stage(observation["messages"])
         stage = observation["stage"]
         keys: list[int] = []
         if stage < 3:
@@ -176,14 +176,6 @@ def _readable(text: str) -> str:
     """
     text = _MARKUP_RE.sub(" ", text).replace(SUMMARY_PREFIX, " ")
     return " ".join(s for s in split_sentences(text) if not _JSON_HINT_RE.search(s)).strip()
-
-
-def _rounds(observation: dict[str, Any]) -> int:
-    """The round cap the system prompt states (5 when it says none)."""
-    for message in observation["messages"]:
-        if message["role"] == "system" and (match := _ROUNDS_RE.search(message["content"])):
-            return int(match.group(1))
-    return 5
 
 
 def _new_user_turns(messages: list[dict[str, str]]) -> list[str]:

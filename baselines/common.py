@@ -18,6 +18,7 @@ import numpy as np
 
 from agemem_env.core import ToolCall
 from agemem_env.embed import Embedder, make_embedder
+from agents.observation import memory_id_number
 
 MAX_CALLS = 16  # the text parser runs at most 16 calls per completion
 MAX_CONTENT = 4000  # the store's default content limit (ToolContext.max_content_chars)
@@ -78,13 +79,7 @@ class MemoryMirror:
 
     def retrieved_passages(self) -> list[str]:
         """Retrieved memories, oldest id first (so "later" means later for the reader)."""
-        return [self.retrieved[k] for k in sorted(self.retrieved, key=id_number)]
-
-
-def id_number(memory_id: str) -> int:
-    """The number of a ``mem_N`` id (0 for anything else)."""
-    digits = memory_id.rpartition("_")[2]
-    return int(digits) if digits.isdigit() else 0
+        return [self.retrieved[k] for k in sorted(self.retrieved, key=memory_id_number)]
 
 
 # ------------------------------------------------------------------------- the plan

@@ -23,6 +23,7 @@ import numpy as np
 from agemem_env.core import ToolCall
 from agemem_env.embed import HashingEmbedder
 from agemem_env.summarise import SUMMARY_PREFIX
+from agents.observation import memory_id_number, rounds_per_stage, token_budget
 from agents.reader import UNKNOWN, entity_spans, has_change_cue, read
 
 KINDS = ("skip", "add", "filter", "update", "delete", "continue", "summary", "end",
@@ -34,8 +35,6 @@ MAX_TURNS = 10  # decisions per step, so a step stays within the parser's call c
 MAX_TARGETS = 2  # memories offered for update / delete per turn
 _ADDED_RE = re.compile(r"stored as (mem_\d+)")
 _LISTED_RE = re.compile(r"^(mem_\d+)(?: \([-\d.]+\))?: (.*)$", re.MULTILINE)
-_BUDGET_RE = re.compile(r"holds at most (\d+) tokens")
-_ROUNDS_RE = re.compile(r"allows at most (\d+) steps")
 _RETRACT_RE = re.compile(r"\b(?:forget|scratch|ignore|disregard|take back)\b", re.IGNORECASE)
 _FIRST_PERSON_RE = re.compile(r"\b(?:i|me|my|mine|i'm|i've)\b", re.IGNORECASE)
 
@@ -174,8 +173,8 @@ class CandidateBuilder:
         return np.stack(rows).astype(np.float32)
 
     def _globals(self, obs: dict[str, Any]) -> np.ndarray:
-        rounds = _setting(obs["messages"], _ROUNDS_RE, 5)
-        budget = _setting(obs["messages"], _BUDGET_RE, 8192)
+        rounds = rounds_per_stage(obs["messages"])
+        budget = token_budget(obs["messages"])
         stage = np.zeros(3, dtype=np.float32)
         stage[int(obs["stage"]) - 1] = 1.0
         extra = [obs["round"] / rounds, float(obs["round"] >= rounds - 1),
@@ -205,7 +204,7 @@ class CandidateBuilder:
     @staticmethod
     def _passages(messages: list[dict[str, str]], view: EpisodeView) -> list[str]:
         """Retrieved memories oldest first, then the other user messages in the context."""
-        ordered = sorted(view.retrieved.items(), key=lambda kv: _id_number(kv[0]))
+        ordered = sorted(view.retrieved.items(), key=lambda kv: memory_id_number(kv[0]))
         others = [m["content"] for m in messages
                   if m["role"] == "user" and m["content"] != view.question]
         return [text for _, text in ordered] + others
@@ -222,16 +221,3 @@ def _text_cues(text: str) -> np.ndarray:
         float(bool(_FIRST_PERSON_RE.search(text))),
         min(len(words), 60) / 30,
     ], dtype=np.float32)
-
-
-def _setting(messages: list[dict[str, str]], pattern: re.Pattern[str], default: int) -> int:
-    """A number the system prompt states (token budget, steps per stage)."""
-    for message in messages:
-        if message["role"] == "system" and (match := pattern.search(message["content"])):
-            return int(match.group(1))
-    return default
-
-
-def _id_number(memory_id: str) -> int:
-    digits = memory_id.rpartition("_")[2]
-    return int(digits) if digits.isdigit() else 0
