@@ -11,7 +11,6 @@ into a plain model (``merged/``, loadable by the ``hf:<folder>`` back-end and by
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from collections.abc import Sequence
@@ -242,13 +241,7 @@ def _save(model: Any, tokenizer: Any, out: Path, config: SFTConfig, result: SFTR
     merged.save_pretrained(out / "merged")
     tokenizer.save_pretrained(out / "merged")
     summary = {"config": asdict(config), "result": asdict(result)}
-    (out / "sft.json").write_text(json.dumps(summary, indent=2, default=_finite) + "\n")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return str(value)
+    (out / "sft.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
 
 
 def _plot(losses: Sequence[float], path: Path) -> None:

@@ -51,7 +51,7 @@ class BCConfig:
             raise ValueError("BCConfig needs episodes, epochs and batch >= 1")
 
 
-def teacher_choice(options: Sequence[Candidate], stage: int, task: Task,
+def teacher_choice(options: Sequence[Candidate], task: Task,
                    memories: dict[str, str], queried: Sequence[str]) -> int:
     """The gold-reading teacher's pick among one decision's candidates."""
     kinds = [o.kind for o in options]
@@ -98,7 +98,7 @@ def collect(policy: StructuredPolicy, config: BCConfig, progress: bool = True
             while not done:
                 policy.view.absorb(info)
                 decisions = policy.builder.decisions(obs, policy.view)
-                choices = [teacher_choice(o, obs["stage"], task, policy.view.memories,
+                choices = [teacher_choice(o, task, policy.view.memories,
                                           policy.view.queried) for o in decisions]
                 for options, choice in zip(decisions, choices, strict=True):
                     feats = torch.from_numpy(policy.builder.features(obs, options))

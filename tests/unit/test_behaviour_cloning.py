@@ -30,26 +30,26 @@ def turn_options(turn: str, target_similarity: float = 0.0) -> list[Candidate]:
 
 
 def test_the_teacher_stores_gold_turns_and_skips_the_rest():
-    assert teacher_choice(turn_options("Ana lives in Porto now."), 1, TASK, {}, []) == 1
-    assert teacher_choice(turn_options("The weather is nice."), 1, TASK, {}, []) == 0
+    assert teacher_choice(turn_options("Ana lives in Porto now."), TASK, {}, []) == 1
+    assert teacher_choice(turn_options("The weather is nice."), TASK, {}, []) == 0
 
 
 def test_the_teacher_updates_a_similar_stale_memory():
     options = turn_options("Ana lives in Porto now.", target_similarity=0.8)
     stale = {"mem_1": "Ana lives in Lyon."}
-    assert teacher_choice(options, 1, TASK, stale, []) == 3
+    assert teacher_choice(options, TASK, stale, []) == 3
     current = {"mem_1": "Ana lives in Porto."}
-    assert teacher_choice(options, 1, TASK, current, []) == 1
+    assert teacher_choice(options, TASK, current, []) == 1
 
 
 def test_the_teacher_filters_distractors_and_retrieves_before_answering():
     keep = [Candidate("keep", text="Ina lives in Braga."),
             Candidate("filter", text="Ina lives in Braga.")]
-    assert teacher_choice(keep, 2, TASK, {}, []) == 1
+    assert teacher_choice(keep, TASK, {}, []) == 1
     stage3 = [Candidate("retrieve", text="Where does Ana live?"),
               Candidate("answer", answer="Porto", text="Porto")]
-    assert teacher_choice(stage3, 3, TASK, {}, []) == 0
-    assert teacher_choice(stage3, 3, TASK, {}, ["Where does Ana live?"]) == 1
+    assert teacher_choice(stage3, TASK, {}, []) == 0
+    assert teacher_choice(stage3, TASK, {}, ["Where does Ana live?"]) == 1
 
 
 def agreement(policy, data):
