@@ -15,10 +15,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+import agents.warm_start_cli  # noqa: F401  (registers train export/sft/bc/compare)
 from agemem_env.cli import app
 from agemem_env.tasks import SOURCES
 from agents.grpo.cli import train_app
-from agents.warm_start_cli import bc_command  # noqa: F401  (registers train export/sft/bc)
 
 app.add_typer(train_app, name="train")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import pickle
 import warnings
 
@@ -20,7 +19,6 @@ MODES = ("text", "structured")
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_check_env_passes_without_warnings(env_id, mode):
     env = gym.make(env_id, action_mode=mode, embedder="hashing").unwrapped
-    _collect_earlier_garbage()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env, skip_render_check=False)
@@ -28,18 +26,9 @@ def test_check_env_passes_without_warnings(env_id, mode):
     env.close()
 
 
-def _collect_earlier_garbage() -> None:
-    """Finalise what earlier tests left (e.g. a subprocess pipe of ScienceWorld's Java
-    gateway), so that its ResourceWarning is not blamed on the env under check."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
-
-
 @pytest.mark.slow
 def test_check_env_passes_with_minilm():
     env = gym.make("AgeMem-Stage3-v0").unwrapped
-    _collect_earlier_garbage()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env)
