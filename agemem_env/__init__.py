@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from agemem_env import moved
 from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall, ToolResult
-from agemem_env.registration import ENV_IDS, register_envs
+from agemem_env.envs.registration import ENV_IDS, register_envs
 from agemem_env.tasks import Task
 
 __version__ = "0.1.0"
 
 register_envs()
+moved.install(moved.AGEMEM_ENV_MOVES)
 
 __all__ = [
     "ENV_IDS",
@@ -31,7 +33,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The env class pulls in memory, tokenizers and usearch; load it on first use.
     if name == "AgeMemEnv":
-        from agemem_env.env import AgeMemEnv
+        from agemem_env.envs.agemem import AgeMemEnv
 
         return AgeMemEnv
     raise AttributeError(f"module 'agemem_env' has no attribute {name!r}")

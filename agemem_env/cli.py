@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from agemem_env.core import ToolCall
-from agemem_env.tasks_cli import tasks_app
+from agemem_env.tasks.cli import tasks_app
 
 app = typer.Typer(help="AgeMem-Gym: memory-management environments for LLM agents.",
                   no_args_is_help=True, add_completion=False)
@@ -101,7 +101,7 @@ def play(
 
 def to_completion(line: str) -> str:
     """A shortcut line to a completion; raw completions pass through unchanged."""
-    from agemem_env.protocol import render_completion
+    from agemem_env.actions.text import render_completion
 
     if not line.startswith("/"):
         return line

@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-import agents.warm_start_cli  # noqa: F401  (registers train export/sft/bc/compare)
+import agents.warm_start.cli  # noqa: F401  (registers train export/sft/bc/compare)
 from agemem_env.cli import app
 from agemem_env.tasks import SOURCES
 from agents.grpo.cli import train_app
@@ -85,7 +85,7 @@ def _task_plan(
     episodes index tasks. A dataset is loaded here, once: a missing or broken file fails
     before any env starts, and vector slots share the parsed tasks."""
     # `agemem tasks`' loader: a user's mistake becomes one error line and exit code 2.
-    from agemem_env.tasks_cli import _load
+    from agemem_env.tasks.cli import _load
 
     if source not in SOURCES:
         _fail(f"unknown task source {source!r}; choose one of {', '.join(SOURCES)}")

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 from agents.protocol import TaskInfo
 
 MAX_CALLS = 16  # the parser runs at most 16 calls per completion

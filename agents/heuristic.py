@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
-from agemem_env.summarise import SUMMARY_PREFIX
+from agemem_env.memory.summarise import SUMMARY_PREFIX
 from agents.observation import memory_id_number, rounds_per_stage, token_budget
 from agents.protocol import TaskInfo
 from agents.reader import entity_spans, has_change_cue, read, split_sentences, terms

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 from agemem_env.tasks import Task
 from agents.protocol import TaskInfo
 

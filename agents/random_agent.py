@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import TOOL_NAMES, ToolCall
-from agemem_env.protocol import render_completion
 from agents.protocol import TaskInfo
 
 _MEM_ID_RE = re.compile(r"\bmem_\d+\b")

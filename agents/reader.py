@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agemem_env.memory_quality import QUESTION_WORDS, STOPWORDS, content_tokens
+from agemem_env.scoring.text import QUESTION_WORDS, STOPWORDS, content_tokens
 
 UNKNOWN = "I don't know"
 MAX_HOPS = 3

@@ -14,10 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
 from agemem_env.embed import Embedder
-from agemem_env.protocol import render_completion
-from agemem_env.summarise import SUMMARY_PREFIX
+from agemem_env.memory.summarise import SUMMARY_PREFIX
 from agents.llm import ChatBackend
 from agents.observation import rounds_per_stage
 from agents.protocol import TaskInfo

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from agemem_env.lenient_json import load_json_values
+from agemem_env.actions.lenient_json import load_json_values
 from agents.llm import BackendError, ChatBackend, make_backend
 from agents.llm_agent import LLMUsage
 from agents.reader import UNKNOWN, answer_question

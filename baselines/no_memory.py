@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agemem_env.protocol import render_completion
+from agemem_env.actions.text import render_completion
 from agents.llm import ChatBackend
 from agents.protocol import TaskInfo
 from agents.reader import answer_question

@@ -166,7 +166,7 @@ def run_leaderboard(
 def _play_suite(agent: AgentSpec, suite: Suite, progress: bool
                 ) -> tuple[list[Any], int, str, str]:
     """Records over every seed, the episodes planned, the dataset hash and the judge id."""
-    from agemem_env.judges import make_judge
+    from agemem_env.scoring.registry import make_judge
     from agents.runner import run_episodes
 
     factory, action_mode = _agent_factory(agent)

@@ -10,6 +10,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from agemem_env.actions.spaces import structured_action_space
 from agemem_env.core import ParsedAction, ToolCall, ToolError, ToolResult
 from agemem_env.embodied.alfworld import ALFWorldBackend
 from agemem_env.embodied.babyai import BabyAIBackend
@@ -17,10 +18,10 @@ from agemem_env.embodied.backend import Backend, Instance, Outcome
 from agemem_env.embodied.experience import build_task
 from agemem_env.embodied.prompt import ACT, ACT_ALIASES, ACT_SPEC, embodied_system_prompt
 from agemem_env.embodied.sciworld import ScienceWorldBackend
-from agemem_env.env import MAX_TOP_K, AgeMemEnv
-from agemem_env.judges import JudgeResult
+from agemem_env.envs.agemem import MAX_TOP_K, AgeMemEnv
+from agemem_env.envs.observation import observation_space
 from agemem_env.memory import ShortTermMemory
-from agemem_env.spaces import observation_space, structured_action_space
+from agemem_env.scoring.judges import JudgeResult
 from agemem_env.tools import execute
 
 BACKENDS: dict[str, type] = {

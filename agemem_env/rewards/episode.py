@@ -6,11 +6,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agemem_env.judges import Judge, JudgeResult
-from agemem_env.memory_quality import MemoryQuality, content_tokens, key_terms
-from agemem_env.memory_scoring import MemoryScorer
 from agemem_env.rewards import terms
 from agemem_env.rewards.config import RewardConfig
+from agemem_env.scoring.judges import Judge, JudgeResult
+from agemem_env.scoring.memory_quality import MemoryQuality
+from agemem_env.scoring.registry import MemoryScorer
+from agemem_env.scoring.text import content_tokens, key_terms
 from agemem_env.tasks import Task
 
 

@@ -31,8 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from agemem_env.embed import CachedEmbedder, Embedder, make_embedder
-from agemem_env.judges import normalize_answer
-from agemem_env.memory_quality import STOPWORDS, content_tokens
+from agemem_env.scoring.text import STOPWORDS, content_tokens, normalize_answer
 from agemem_env.tasks.synthetic_vocab import chitchat_lines
 from agemem_env.tasks.task import Task
 

@@ -13,7 +13,7 @@ from agemem_env.core import ToolError, ToolResult
 if TYPE_CHECKING:
     from agemem_env.embed import Embedder
     from agemem_env.memory import LongTermMemory, ShortTermMemory
-    from agemem_env.summarise import Summariser
+    from agemem_env.memory.summarise import Summariser
 
 _INT_TEXT = re.compile(r"-?[0-9]{1,9}")
 _JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "object": dict}

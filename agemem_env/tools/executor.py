@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agemem_env.actions.text import canonical_tool_name
 from agemem_env.core import ToolCall, ToolError, ToolResult
-from agemem_env.protocol import canonical_tool_name
 from agemem_env.tools.answer import ANSWER_SPEC
 from agemem_env.tools.base import ToolContext
 from agemem_env.tools.registry import MEMORY_TOOLS

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agents.grpo.policy import POLICY_FILE, Policy, load_policy
+from agents.grpo.policy import POLICY_FILE, Policy, read_policy_file
 from agents.protocol import Agent, TaskInfo
 
 
@@ -38,6 +38,27 @@ class GRPOAgent:
         action, _ = self.policy.act(observation, info, generator=self._generator,
                                     greedy=self.greedy)
         return action
+
+
+def load_policy(folder: str | Path, **overrides: Any) -> Policy:
+    """Rebuild a saved policy: ``structured`` or ``llm``, from its folder.
+
+    Raises:
+        FileNotFoundError: no policy file.
+        ValueError: an unknown policy kind.
+    """
+    folder = Path(folder)
+    kind, config = read_policy_file(folder)
+    if kind == "structured":
+        from agents.grpo.structured import StructuredPolicy
+
+        return StructuredPolicy.load(folder, **overrides)
+    if kind == "llm":
+        from agents.grpo.llm_policy import LLMPolicy
+
+        return LLMPolicy.load(folder, **overrides)
+    raise ValueError(f"unknown policy kind {kind!r} in {folder / POLICY_FILE}; "
+                     "expected 'structured' or 'llm'")
 
 
 def policy_folder(path: str | Path) -> Path:

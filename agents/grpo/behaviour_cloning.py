@@ -23,7 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 import agemem_env  # noqa: F401  (registers the ids)
-from agemem_env.memory_quality import fact_support
+from agemem_env.scoring.memory_quality import fact_support
 from agemem_env.tasks import Task
 from agents.grpo.candidates import Candidate
 from agents.grpo.structured import StructuredConfig, StructuredPolicy

@@ -22,7 +22,7 @@ import numpy as np
 
 from agemem_env.core import ToolCall
 from agemem_env.embed import HashingEmbedder
-from agemem_env.summarise import SUMMARY_PREFIX
+from agemem_env.memory.summarise import SUMMARY_PREFIX
 from agents.observation import memory_id_number, rounds_per_stage, token_budget
 from agents.reader import UNKNOWN, entity_spans, has_change_cue, read
 

@@ -109,27 +109,6 @@ def read_policy_file(folder: Path) -> tuple[str, dict[str, Any]]:
     return str(data["kind"]), dict(data.get("config") or {})
 
 
-def load_policy(folder: str | Path, **overrides: Any) -> Policy:
-    """Rebuild a saved policy: ``structured`` or ``llm``, from its folder.
-
-    Raises:
-        FileNotFoundError: no policy file.
-        ValueError: an unknown policy kind.
-    """
-    folder = Path(folder)
-    kind, config = read_policy_file(folder)
-    if kind == "structured":
-        from agents.grpo.structured import StructuredPolicy
-
-        return StructuredPolicy.load(folder, **overrides)
-    if kind == "llm":
-        from agents.grpo.llm_policy import LLMPolicy
-
-        return LLMPolicy.load(folder, **overrides)
-    raise ValueError(f"unknown policy kind {kind!r} in {folder / POLICY_FILE}; "
-                     "expected 'structured' or 'llm'")
-
-
 def cat_samples(samples: Sequence[StepSample]) -> torch.Tensor:
     """[T] the recorded log-probs of the samples, concatenated."""
     if not samples:

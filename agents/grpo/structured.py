@@ -20,7 +20,7 @@ from torch import nn
 
 from agemem_env.core import ToolCall
 from agents.grpo.candidates import Candidate, CandidateBuilder, EpisodeView
-from agents.grpo.policy import Scored, StepSample, write_policy_file
+from agents.grpo.policy import Scored, StepSample, read_policy_file, write_policy_file
 
 WEIGHTS, REFERENCE = "weights.pt", "reference.pt"
 
@@ -181,8 +181,6 @@ class StructuredPolicy(nn.Module):
     @classmethod
     def load(cls, folder: str | Path, **overrides: Any) -> StructuredPolicy:
         """The policy ``save`` wrote; ``overrides`` replace config fields (temperature)."""
-        from agents.grpo.policy import read_policy_file
-
         folder = Path(folder)
         _, config = read_policy_file(folder)
         policy = cls(StructuredConfig(**{**config, **overrides}))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 
 ADD = ToolCall("Add_memory", {"content": "Veltrix Labs is headquartered in Porto."})
 

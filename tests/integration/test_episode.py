@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 from agents.scripted import NoMemoryScript, OracleScript, play
 
 
@@ -276,7 +276,7 @@ def test_memory_scorer_choices_change_what_counts_as_support(make_env, small_tas
 
 
 def test_a_callable_memory_scorer_drives_quality_and_storage(make_env, small_task):
-    from agemem_env.memory_quality import MemoryQuality
+    from agemem_env.scoring.memory_quality import MemoryQuality
 
     seen = []
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from agents.registry import make_agent
-from agents.sft import IGNORE_INDEX, SFTConfig, encode_example, train_sft
-from agents.trajectories import record_trajectories
+from agents.warm_start.sft import IGNORE_INDEX, SFTConfig, encode_example, train_sft
+from agents.warm_start.trajectories import record_trajectories
 
 pytest.importorskip("peft")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 from agents.protocol import TaskInfo
 from agents.runner import run_episodes
 from agents.scripted import NoMemoryScript, OracleScript

@@ -1,4 +1,4 @@
-"""Property tests for agemem_env.protocol: never raises, and render/parse round-trips."""
+"""Property tests for agemem_env.actions.text: never raises, and render/parse round-trips."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agemem_env.actions.text import parse_completion, render_completion
 from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
-from agemem_env.protocol import parse_completion, render_completion
 
 # Pieces that steer random text into the parser's interesting paths.
 FRAGMENTS = [

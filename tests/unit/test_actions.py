@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agemem_env.actions import parse_action
+from agemem_env.actions.parse import parse_action
 from agemem_env.core import ToolCall
 
 

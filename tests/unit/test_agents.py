@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from agemem_env.protocol import parse_completion
+from agemem_env.actions.text import parse_completion
 from agemem_env.tasks import Task
 from agents.heuristic import HeuristicAgent
 from agents.oracle import OracleAgent

@@ -7,7 +7,7 @@ import gymnasium as gym
 import pytest
 
 import agemem_env  # noqa: F401
-from agemem_env.protocol import parse_completion
+from agemem_env.actions.text import parse_completion
 from agemem_env.tasks import Task
 from agents.protocol import TaskInfo
 from agents.registry import make_agent

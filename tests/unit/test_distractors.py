@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from agemem_env.embed import HashingEmbedder
-from agemem_env.judges import normalize_answer
-from agemem_env.memory_quality import fact_support
+from agemem_env.scoring.memory_quality import fact_support
+from agemem_env.scoring.text import normalize_answer
 from agemem_env.tasks import CHITCHAT, Task, load_tasks
 from agemem_env.tasks.distractors import (
     LLMDistractorGenerator,

@@ -1,18 +1,12 @@
-"""Unit tests for agemem_env.judges."""
+"""Unit tests for agemem_env.scoring.judges."""
 
 from __future__ import annotations
 
 import pytest
 
-from agemem_env.judges import (
-    ExactMatchF1Judge,
-    Judge,
-    JudgeResult,
-    exact_match,
-    make_judge,
-    normalize_answer,
-    token_f1,
-)
+from agemem_env.scoring.judges import ExactMatchF1Judge, Judge, JudgeResult, exact_match, token_f1
+from agemem_env.scoring.registry import make_judge
+from agemem_env.scoring.text import normalize_answer
 
 
 @pytest.mark.parametrize(

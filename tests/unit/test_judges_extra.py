@@ -1,4 +1,4 @@
-"""Unit tests for agemem_env.judges_extra."""
+"""Unit tests for agemem_env.scoring (LoCoMo, LLM judges, embedding memory quality)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,15 @@ import pickle
 import pytest
 
 from agemem_env.embed import HashingEmbedder
-from agemem_env.judges import Judge, JudgeResult
-from agemem_env.judges_extra import (
-    LLMJudge,
-    LLMMemoryJudge,
-    LoCoMoJudge,
+from agemem_env.scoring.abstention import is_abstention
+from agemem_env.scoring.judges import Judge, JudgeResult
+from agemem_env.scoring.llm_judges import LLMJudge, LLMMemoryJudge, parse_score, parse_yes_no
+from agemem_env.scoring.locomo import LoCoMoJudge, locomo_f1, locomo_multi_f1, locomo_normalize
+from agemem_env.scoring.memory_quality import (
+    MemoryQuality,
     embedding_memory_quality,
-    is_abstention,
-    locomo_f1,
-    locomo_multi_f1,
-    locomo_normalize,
-    parse_score,
-    parse_yes_no,
+    memory_quality,
 )
-from agemem_env.memory_quality import MemoryQuality, memory_quality
 
 # --- is_abstention ---
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 from agents.llm import (
     BackendError,
     ChatBackend,

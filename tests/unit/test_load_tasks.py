@@ -57,7 +57,7 @@ def test_options_are_checked_per_source():
 
 
 def test_env_runs_dataset_tasks_and_judges_abstention():
-    from agemem_env.protocol import render_completion
+    from agemem_env.actions.text import render_completion
 
     env = gym.make(
         "AgeMem-Stage3-v0",

@@ -1,18 +1,11 @@
-"""Unit tests for agemem_env.memory_quality."""
+"""Unit tests for agemem_env.scoring.memory_quality."""
 
 from __future__ import annotations
 
 import pytest
 
-from agemem_env.memory_quality import (
-    QUESTION_WORDS,
-    STOPWORDS,
-    MemoryQuality,
-    content_tokens,
-    fact_support,
-    key_terms,
-    memory_quality,
-)
+from agemem_env.scoring.memory_quality import MemoryQuality, fact_support, memory_quality
+from agemem_env.scoring.text import QUESTION_WORDS, STOPWORDS, content_tokens, key_terms
 
 FACTS = ["Ana lives in Porto.", "Ana works as a nurse at Santo Antonio hospital."]
 

@@ -1,16 +1,16 @@
-"""Unit tests for agemem_env.protocol: parsing, forgiveness rules, errors, rendering."""
+"""Unit tests for agemem_env.actions.text: parsing, forgiveness rules, errors, rendering."""
 
 from __future__ import annotations
 
 import pytest
 
-from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
-from agemem_env.protocol import (
+from agemem_env.actions.text import (
     NO_BLOCK_ERROR,
     canonical_tool_name,
     parse_completion,
     render_completion,
 )
+from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
 
 ADD = '{"name": "Add_memory", "arguments": {"content": "Ana lives in Porto"}}'
 ADD_CALL = ToolCall("Add_memory", {"content": "Ana lives in Porto"})

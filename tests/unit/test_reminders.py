@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agemem_env.core import ToolCall
-from agemem_env.stages import mix_reminders
+from agemem_env.envs.stages import mix_reminders
 from agemem_env.tasks import Task
 
 REMINDERS = (
@@ -126,7 +126,7 @@ def test_tasks_show_lists_the_reminders() -> None:
     from typer.testing import CliRunner
 
     from agemem_env.tasks import load_tasks
-    from agemem_env.tasks_cli import tasks_app
+    from agemem_env.tasks.cli import tasks_app
 
     result = CliRunner().invoke(tasks_app, ["show", "synthetic", "--n", "3", "--seed", "2"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,7 @@ import math
 import gymnasium as gym
 import pytest
 
-from agemem_env.env import AgeMemEnv
+from agemem_env.envs.agemem import AgeMemEnv
 from agents.protocol import TaskInfo
 from agents.runner import EpisodeRecord, mean_ci, run_episodes, summarise
 from agents.scripted import NoMemoryScript, OracleScript

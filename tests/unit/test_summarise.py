@@ -1,10 +1,10 @@
-"""Unit tests for agemem_env.summarise."""
+"""Unit tests for agemem_env.memory.summarise."""
 
 from __future__ import annotations
 
 import pytest
 
-from agemem_env.summarise import (
+from agemem_env.memory.summarise import (
     EMPTY_SUMMARY,
     SUMMARY_INSTRUCTION,
     ExtractiveSummariser,

@@ -7,7 +7,7 @@ import pytest
 from agemem_env.core import ToolCall
 from agemem_env.embed import make_embedder
 from agemem_env.memory import LongTermMemory, ShortTermMemory
-from agemem_env.summarise import make_summariser
+from agemem_env.memory.summarise import make_summariser
 from agemem_env.tokens import make_token_counter
 from agemem_env.tools import TOOL_SPECS, ToolContext, execute
 

@@ -7,9 +7,9 @@ import gymnasium as gym
 import pytest
 
 import agemem_env  # noqa: F401
-from agemem_env.protocol import parse_completion
+from agemem_env.actions.text import parse_completion
 from agents.registry import make_agent
-from agents.trajectories import (
+from agents.warm_start.trajectories import (
     read_jsonl,
     record_trajectories,
     select,

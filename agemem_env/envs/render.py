@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from agemem_env.stages import STAGE_NAMES
+from agemem_env.envs.stages import STAGE_NAMES
 
 if TYPE_CHECKING:
     from agemem_env.memory import LongTermMemory, ShortTermMemory

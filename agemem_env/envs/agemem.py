@@ -9,20 +9,21 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agemem_env.actions import parse_action
+from agemem_env.actions.parse import parse_action
+from agemem_env.actions.spaces import structured_action_space, text_action_space
+from agemem_env.actions.text import render_completion
 from agemem_env.core import LTM_WRITE_TOOLS, REDUCTION_TOOLS, ParsedAction, ToolResult
 from agemem_env.embed import Embedder, make_embedder
-from agemem_env.judges import Judge, make_judge
+from agemem_env.envs.observation import observation_space
+from agemem_env.envs.prompts import system_prompt
+from agemem_env.envs.render import render_text
+from agemem_env.envs.stages import DISTRACTOR_KIND, mix_reminders, split_into_rounds
 from agemem_env.memory import LongTermMemory, ShortTermMemory
-from agemem_env.memory_scoring import MemoryScorer, make_memory_scorer
-from agemem_env.prompts import system_prompt
-from agemem_env.protocol import render_completion
-from agemem_env.render import render_text
+from agemem_env.memory.summarise import Summariser, make_summariser
 from agemem_env.rewards import EpisodeSnapshot, EpisodeStats, Evaluation, evaluate
 from agemem_env.rewards import make_reward_config as _reward_config
-from agemem_env.spaces import observation_space, structured_action_space, text_action_space
-from agemem_env.stages import DISTRACTOR_KIND, mix_reminders, split_into_rounds
-from agemem_env.summarise import Summariser, make_summariser
+from agemem_env.scoring.judges import Judge
+from agemem_env.scoring.registry import MemoryScorer, make_judge, make_memory_scorer
 from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
 from agemem_env.tokens import TokenCounter, make_token_counter
 from agemem_env.tools import ToolContext, execute

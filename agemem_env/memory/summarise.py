@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from agemem_env.memory_quality import content_tokens
+from agemem_env.scoring.text import content_tokens
 
 EMPTY_SUMMARY = "Summary: (nothing to summarise)"
 SUMMARY_PREFIX = "Summary: "

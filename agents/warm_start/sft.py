@@ -1,6 +1,6 @@
 """Supervised warm start of an LLM policy: LoRA fine-tuning on exported expert steps.
 
-Each example is one agent step (see ``agents.trajectories``): the env's chat, then the
+Each example is one agent step (see ``agents.warm_start.trajectories``): the env's chat, then the
 expert's completion. Only the completion's tokens are in the loss; the system prompt, the
 user turns and the tool results (environment tokens) are masked with -100, as in the GRPO
 trainer. The result is a folder holding the LoRA adapter (``adapter/``), the adapter merged
@@ -110,8 +110,8 @@ def train_sft(
     """LoRA-fine-tune ``config.model`` on the examples' completions and save the result.
 
     Args:
-        train_examples: Chat examples (``{"messages": [...]}``) as ``agents.trajectories``
-            writes them.
+        train_examples: Chat examples (``{"messages": [...]}``) as
+            ``agents.warm_start.trajectories`` writes them.
         out_dir: Gets ``adapter/``, ``merged/``, ``sft.json``, ``metrics.jsonl`` and
             ``loss.png``.
         heldout_examples: Scored (mean completion loss) before and after training.

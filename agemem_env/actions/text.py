@@ -38,8 +38,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agemem_env.actions.lenient_json import load_json_values
 from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
-from agemem_env.lenient_json import load_json_values
 
 NO_BLOCK_ERROR = (
     "no <tool_call> or <answer> block found; wrap tool calls in "

@@ -36,7 +36,7 @@ def export_command(
 ) -> None:
     """Record an expert's episodes as chat examples (one per agent step)."""
     from agents.registry import make_agent
-    from agents.trajectories import record_trajectories, select, write_jsonl
+    from agents.warm_start.trajectories import record_trajectories, select, write_jsonl
 
     try:
         make_agent(agent)
@@ -67,8 +67,8 @@ def sft_command(
     progress: Annotated[bool, typer.Option()] = True,
 ) -> None:
     """LoRA-fine-tune an LLM on expert completions (tool and env tokens masked)."""
-    from agents.sft import SFTConfig, train_sft
-    from agents.trajectories import read_jsonl
+    from agents.warm_start.sft import SFTConfig, train_sft
+    from agents.warm_start.trajectories import read_jsonl
 
     try:
         train = read_jsonl(data)

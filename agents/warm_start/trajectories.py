@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
-from agemem_env.protocol import render_completion
 from agents.protocol import Agent, TaskInfo
 from agents.runner import EpisodeRecord, run_episodes
 
@@ -85,7 +85,7 @@ def completion_text(action: Any) -> str:
     """
     if isinstance(action, str):
         return action
-    from agemem_env.actions import structured_call
+    from agemem_env.actions.parse import structured_call
 
     items = action if isinstance(action, list | tuple) else [action]
     calls = [item if isinstance(item, ToolCall) else structured_call(item) for item in items]

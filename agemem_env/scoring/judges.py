@@ -1,41 +1,23 @@
 """Answer judges: HotpotQA-style normalised exact match and token F1.
 
-``normalize_answer``, ``exact_match`` and ``token_f1`` follow the official HotpotQA
-evaluation script (itself SQuAD's), so scores compare with published numbers. A judge is
-any callable with a ``name`` that maps (prediction, gold answers, question) to a
-``JudgeResult``; an LLM judge plugs in the same way.
+``exact_match`` and ``token_f1`` follow the official HotpotQA evaluation script (itself
+SQuAD's), so scores compare with published numbers. A judge is any callable with a ``name``
+that maps (prediction, gold answers, question) to a ``JudgeResult``; LoCoMo's judge
+(``scoring.locomo``) and an LLM judge (``scoring.llm_judges``) plug in the same way.
 """
 
 from __future__ import annotations
 
-import re
-import string
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from agemem_env.abstention import is_abstention
+from agemem_env.scoring.abstention import is_abstention
+from agemem_env.scoring.text import normalize_answer
 
-_ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = frozenset(string.punctuation)
 # HotpotQA scores these answers all-or-nothing: "no" must not half-match "no idea".
 _SPECIAL_ANSWERS = frozenset({"yes", "no", "noanswer"})
-
-
-def normalize_answer(s: str) -> str:
-    """Lowercase, drop punctuation and the articles a/an/the, collapse whitespace.
-
-    >>> normalize_answer("The  Eiffel-Tower, in Paris!")
-    'eiffeltower in paris'
-    >>> normalize_answer("An apple a day")
-    'apple day'
-    """
-    if not isinstance(s, str):
-        raise TypeError(f"normalize_answer expects a str, got {type(s).__name__}")
-    text = "".join(char for char in s.lower() if char not in _PUNCTUATION)
-    text = _ARTICLES_RE.sub(" ", text)
-    return " ".join(text.split())
 
 
 def exact_match(prediction: str, gold: str) -> float:
@@ -157,34 +139,3 @@ class ExactMatchF1Judge:
         em = max(exact_match(prediction, gold) for gold in answers)
         f1 = max(token_f1(prediction, gold) for gold in answers)
         return JudgeResult(score=f1 if self.score == "f1" else em, exact_match=em, f1=f1)
-
-
-_JUDGES = {"f1": "f1", "em_f1": "f1", "em": "em", "locomo": "locomo", "locomo_f1": "locomo"}
-
-
-def make_judge(spec: str | Judge | None) -> Judge:
-    """A judge from a name or an object.
-
-    Args:
-        spec: None or "f1" (EM/F1 judge scoring F1), "em" (scoring exact match),
-            "locomo" (LoCoMo's category-aware F1), or a Judge, returned as is.
-
-    >>> make_judge("em").score, make_judge(None).score
-    ('em', 'f1')
-    """
-    if spec is None:
-        return ExactMatchF1Judge("f1")
-    if isinstance(spec, str):
-        key = spec.strip().lower()
-        if key not in _JUDGES:
-            raise ValueError(
-                f"unknown judge {spec!r}; choose 'f1', 'em' or 'locomo', or pass a Judge"
-            )
-        if _JUDGES[key] == "locomo":
-            from agemem_env.judges_extra import LoCoMoJudge
-
-            return LoCoMoJudge()
-        return ExactMatchF1Judge(_JUDGES[key])
-    if callable(spec):
-        return spec
-    raise TypeError(f"judge must be a name, a Judge or None, got {type(spec).__name__}")

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from agemem_env.actions.spaces import tool_names_table
+from agemem_env.actions.text import canonical_tool_name, parse_completion
 from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
-from agemem_env.protocol import canonical_tool_name, parse_completion
-from agemem_env.spaces import tool_names_table
 
 
 def parse_action(action: Any, mode: str, max_chars: int) -> ParsedAction:

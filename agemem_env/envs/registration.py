@@ -2,7 +2,7 @@
 
 from gymnasium.envs.registration import register, registry
 
-_ENTRY = "agemem_env.env:AgeMemEnv"
+_ENTRY = "agemem_env.envs.agemem:AgeMemEnv"
 
 # ----------------------------------------------------------------------------
 # AgeMem: progressive levels; level K runs stages 1..K in one episode
