@@ -4,9 +4,9 @@ tokenizers)."""
 
 from typing import Any
 
-from agemem_env.envs.registration import EMBODIED_IDS, ENV_IDS, register_envs
+from agemem_env.envs.registration import EMBODIED_IDS, ENV_IDS, ENV_LEVELS, register_envs
 
-__all__ = ["EMBODIED_IDS", "ENV_IDS", "AgeMemEnv", "register_envs"]
+__all__ = ["EMBODIED_IDS", "ENV_IDS", "ENV_LEVELS", "AgeMemEnv", "register_envs"]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,7 @@ _ENTRY = "agemem_env.envs.agemem:AgeMemEnv"
 # AgeMem: progressive levels; level K runs stages 1..K in one episode
 # ----------------------------------------------------------------------------
 ENV_IDS = ("AgeMem-Stage1-v0", "AgeMem-Stage2-v0", "AgeMem-Stage3-v0")
+ENV_LEVELS = {env_id: level for level, env_id in enumerate(ENV_IDS, start=1)}
 
 
 def register_envs() -> None:

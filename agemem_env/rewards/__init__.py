@@ -1,22 +1,21 @@
-"""Reward terms, their configuration and presets, and the per-episode evaluation."""
+"""The reward: its terms as a table (``table``), their pure functions (``terms``), weights
+and presets (``config``), and what an episode tallies for them (``episode``)."""
 
 from agemem_env.rewards.config import PRESET_DOCS, PRESETS, RewardConfig, make_reward_config
-from agemem_env.rewards.episode import (
-    TERM_NAMES,
-    EpisodeSnapshot,
-    EpisodeStats,
-    Evaluation,
-    evaluate,
-)
+from agemem_env.rewards.episode import EpisodeSnapshot, EpisodeStats, Evaluation
+from agemem_env.rewards.table import TERM_NAMES, TERMS, Term, evaluate, weights_by_preset
 
 __all__ = [
     "PRESETS",
     "PRESET_DOCS",
+    "TERMS",
     "TERM_NAMES",
     "EpisodeSnapshot",
     "EpisodeStats",
     "Evaluation",
     "RewardConfig",
+    "Term",
     "evaluate",
     "make_reward_config",
+    "weights_by_preset",
 ]

@@ -11,6 +11,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from agemem_env.rewards import PRESETS
+
 train_app = typer.Typer(help="Train a policy on the AgeMem environments.",
                         no_args_is_help=True, add_completion=False)
 
@@ -34,7 +36,8 @@ def grpo_command(
     epochs: Annotated[int, typer.Option(min=1, help="Passes over each batch.")] = 1,
     micro_batch: Annotated[int | None, typer.Option(min=1, help="Episodes per backward.")] = None,
     loss_agg: Annotated[str, typer.Option(help="token-mean or step-mean.")] = "token-mean",
-    preset: Annotated[str, typer.Option(help="paper, paper_code or answer_only.")] = "paper",
+    preset: Annotated[str, typer.Option(
+        help=f"Reward preset: {', '.join(PRESETS)}.")] = "paper",
     curriculum: Annotated[bool, typer.Option(
         help="Stage1 -> Stage2 -> target, or the full trajectory only.")] = False,
     embedder: Annotated[str, typer.Option(help="The env's embedder.")] = "hashing",

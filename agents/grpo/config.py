@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agemem_env.envs.registration import ENV_IDS, ENV_LEVELS
+from agemem_env.rewards import PRESETS
 from agents.grpo.algorithms import ADVANTAGE_ESTIMATORS, AGGREGATIONS
-
-ENV_LEVELS = {"AgeMem-Stage1-v0": 1, "AgeMem-Stage2-v0": 2, "AgeMem-Stage3-v0": 3}
-PRESETS = ("paper", "paper_code", "answer_only")
 
 
 @dataclass
@@ -26,7 +25,7 @@ class GRPOConfig:
     embedder: str = "hashing"
     """The env's embedder; hashing keeps CPU rollouts fast."""
     reward_preset: str = "paper"
-    """Reward preset of the env: paper, paper_code or answer_only."""
+    """Reward preset of the env: a name in ``agemem_env.rewards.PRESETS``."""
     curriculum: bool = False
     """Train on Stage1, then Stage2, then the target level (shares: ``curriculum_split``)."""
     curriculum_split: tuple[float, ...] = (0.25, 0.25)
@@ -70,7 +69,8 @@ class GRPOConfig:
         if self.env_id not in ENV_LEVELS:
             raise ValueError(f"env_id must be one of {sorted(ENV_LEVELS)}, got {self.env_id!r}")
         if self.reward_preset not in PRESETS:
-            raise ValueError(f"reward_preset must be one of {PRESETS}, got {self.reward_preset!r}")
+            raise ValueError(f"reward_preset must be one of {sorted(PRESETS)}, got "
+                             f"{self.reward_preset!r}")
         if self.loss_agg not in AGGREGATIONS:
             raise ValueError(f"loss_agg must be one of {AGGREGATIONS}, got {self.loss_agg!r}")
         if self.advantage not in ADVANTAGE_ESTIMATORS:
@@ -108,7 +108,7 @@ class GRPOConfig:
         first, second = self.curriculum_split
         share = update / self.steps
         if share < first:
-            return "AgeMem-Stage1-v0"
+            return ENV_IDS[0]
         if share < first + second and level == 3:
-            return "AgeMem-Stage2-v0"
+            return ENV_IDS[1]
         return self.env_id
