@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from agemem_env import moved
-from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall, ToolResult
+from agemem_env.core import ParsedAction, ToolCall, ToolResult
 from agemem_env.envs.registration import ENV_IDS, register_envs
 from agemem_env.tasks import Task
+from agemem_env.tools import TOOL_NAMES
 
 __version__ = "0.1.0"
 

@@ -31,7 +31,7 @@ def info() -> None:
 
     from agemem_env import ENV_IDS
     from agemem_env.rewards import PRESET_DOCS
-    from agemem_env.tools import TOOL_SPECS
+    from agemem_env.tools import DEFAULT_TOOLS
 
     console = Console()
     envs = Table(title="Environments")
@@ -42,7 +42,7 @@ def info() -> None:
     tools = Table(title="Actions (structured index = row)")
     for column in ("index", "tool", "arguments (* required)", "description"):
         tools.add_column(column)
-    for index, spec in enumerate(TOOL_SPECS):
+    for index, spec in enumerate(DEFAULT_TOOLS.specs):
         args = ", ".join(p.name + ("*" if p.required else "") for p in spec.params)
         tools.add_row(str(index), spec.name, args, spec.description)
     presets = Table(title="Reward presets")

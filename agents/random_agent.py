@@ -13,7 +13,8 @@ import numpy as np
 from gymnasium import spaces
 
 from agemem_env.actions.text import render_completion
-from agemem_env.core import TOOL_NAMES, ToolCall
+from agemem_env.core import ToolCall
+from agemem_env.tools import TOOL_NAMES
 from agents.protocol import TaskInfo
 
 _MEM_ID_RE = re.compile(r"\bmem_\d+\b")

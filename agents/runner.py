@@ -26,7 +26,8 @@ import numpy as np
 from tqdm import tqdm
 
 import agemem_env  # noqa: F401  (registers the ids)
-from agemem_env.core import TOOL_NAMES, ToolCall
+from agemem_env.core import ToolCall
+from agemem_env.tools import TOOL_NAMES
 from agents.protocol import Agent, TaskInfo
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from agemem_env.core import TOOL_NAMES
+from agemem_env.tools import TOOL_NAMES
 from agents.runner import EpisodeRecord, mean_ci
 from leaderboard.suites import Suite, sha256_json
 

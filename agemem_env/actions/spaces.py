@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
 
 from gymnasium import spaces
-
-from agemem_env.core import TOOL_NAMES
 
 # Text spaces check every character; LLM output is any unicode, so the charset is
 # what sample() draws from, and step() accepts any str.
@@ -19,8 +16,9 @@ def text_action_space(max_chars: int) -> spaces.Text:
     return spaces.Text(max_length=max_chars, min_length=0, charset=SAMPLE_CHARSET)
 
 
-def structured_action_space(max_chars: int, max_top_k: int) -> spaces.Dict:
-    """Tool index in Discrete(7) (order of ``TOOL_NAMES``) plus typed argument slots.
+def structured_action_space(max_chars: int, max_top_k: int, n_tools: int = 7) -> spaces.Dict:
+    """Tool index in Discrete(n_tools) (the order of the env's tool registry; 7 for the
+    default tools) plus typed argument slots, which each tool maps onto its arguments.
 
     ``text`` carries content / query / span / criteria / answer depending on the tool;
     ``metadata`` is a JSON object as text ("" for none); ``top_k`` 0 means the default.
@@ -28,7 +26,7 @@ def structured_action_space(max_chars: int, max_top_k: int) -> spaces.Dict:
     short = spaces.Text(max_length=64, min_length=0, charset=SAMPLE_CHARSET)
     return spaces.Dict(
         {
-            "tool": spaces.Discrete(len(TOOL_NAMES)),
+            "tool": spaces.Discrete(n_tools),
             "text": spaces.Text(max_length=max_chars, min_length=0, charset=SAMPLE_CHARSET),
             "memory_id": short,
             "memory_type": short,
@@ -37,8 +35,3 @@ def structured_action_space(max_chars: int, max_top_k: int) -> spaces.Dict:
             "confirmation": spaces.Discrete(2),
         }
     )
-
-
-def tool_names_table(names: Sequence[str] = TOOL_NAMES) -> str:
-    """'0 Add_memory, 1 Update_memory, ...' for error messages."""
-    return ", ".join(f"{i} {n}" for i, n in enumerate(names))

@@ -24,7 +24,7 @@ counts as well. The parser is forgiving where the intent is clear:
 
 Anything else becomes an error sentence in ``ParsedAction.errors`` naming what was wrong
 and where; valid calls survive their invalid neighbours. Tool names are only stripped of
-whitespace here; the executor checks them (``canonical_tool_name`` maps variants).
+whitespace here; the executor resolves them through the tool registry.
 
 Answer and think text are stripped and then have ``&lt;``, ``&gt;``, ``&amp;`` and
 ``&#N;`` decoded, so ``render_completion`` can escape what would otherwise end a block.
@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agemem_env.actions.lenient_json import load_json_values
-from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
+from agemem_env.core import ParsedAction, ToolCall
 
 NO_BLOCK_ERROR = (
     "no <tool_call> or <answer> block found; wrap tool calls in "
@@ -119,22 +119,6 @@ def parse_completion(text: str, *, max_calls: int = 16) -> ParsedAction:
     )
 
 
-def canonical_tool_name(name: str) -> str | None:
-    """The TOOL_NAMES entry a spelling refers to, or None when unknown.
-
-    Case, spaces, underscores and hyphens are ignored; short aliases such as ``add``,
-    ``retrieve``, ``summarize`` and ``filter`` are known.
-
-    >>> canonical_tool_name("ADD MEMORY"), canonical_tool_name("summarize")
-    ('Add_memory', 'Summary_context')
-    >>> canonical_tool_name("fly") is None
-    True
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"tool name must be a str, got {type(name).__name__}")
-    return _TOOL_ALIASES.get(_name_key(name))
-
-
 def render_completion(
     calls: Sequence[ToolCall] = (), answer: str | None = None, think: str = ""
 ) -> str:
@@ -168,28 +152,6 @@ def render_completion(
     if answer is not None:
         parts.append(f"<answer>{_escape_text(answer, 'answer')}</answer>")
     return "\n".join(parts)
-
-
-# --- tool names ------------------------------------------------------------------------
-
-
-def _name_key(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name).lower()
-
-
-_TOOL_ALIASES: dict[str, str] = {_name_key(n): n for n in TOOL_NAMES} | {
-    "add": "Add_memory",
-    "update": "Update_memory",
-    "delete": "Delete_memory",
-    "retrieve": "Retrieve_memory",
-    "summary": "Summary_context",
-    "summarize": "Summary_context",
-    "summarise": "Summary_context",
-    "summarizecontext": "Summary_context",
-    "summarisecontext": "Summary_context",
-    "filter": "Filter_context",
-    "answer": "Answer",
-}
 
 
 # --- scanning tags ----------------------------------------------------------------------

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
-from gymnasium import spaces
 
-from agemem_env.actions.spaces import structured_action_space
-from agemem_env.core import ParsedAction, ToolCall, ToolError, ToolResult
+from agemem_env.core import ToolError, ToolResult
+from agemem_env.embodied.act import ACT, ActTool
 from agemem_env.embodied.alfworld import ALFWorldBackend
 from agemem_env.embodied.babyai import BabyAIBackend
 from agemem_env.embodied.backend import Backend, Instance, Outcome
 from agemem_env.embodied.experience import build_task
-from agemem_env.embodied.prompt import ACT, ACT_ALIASES, ACT_SPEC, embodied_system_prompt
+from agemem_env.embodied.prompt import embodied_system_prompt
 from agemem_env.embodied.sciworld import ScienceWorldBackend
-from agemem_env.envs.agemem import MAX_TOP_K, AgeMemEnv
+from agemem_env.envs.agemem import AgeMemEnv
 from agemem_env.envs.observation import observation_space
-from agemem_env.memory import ShortTermMemory
 from agemem_env.scoring.judges import JudgeResult
-from agemem_env.tools import execute
+from agemem_env.tools import make_registry
 
 BACKENDS: dict[str, type] = {
     "babyai": BabyAIBackend,
     "scienceworld": ScienceWorldBackend,
     "alfworld": ALFWorldBackend,
 }
-ACT_INDEX = 7  # structured mode: indices 0-6 are the core tools, 7 runs a command
 # Core arguments the embodied env sets itself.
 _FIXED = ("level", "tasks", "tasks_path", "task_config", "judge")
 _MAX_INSTANCE_SEED = 2**31 - 1
@@ -135,14 +130,13 @@ class EmbodiedEnv(AgeMemEnv):
         if act_budget is not None:
             _check_int("act_budget", act_budget, 1)
         self.benchmark_judge = BenchmarkJudge()
-        super().__init__(level=3, judge=self.benchmark_judge, **kwargs)
+        # Act comes after the env's tools: structured index 7 with the default seven.
+        tools = make_registry(kwargs.pop("tools", None)).with_tools(ActTool(self))
+        super().__init__(level=3, judge=self.benchmark_judge, tools=tools, **kwargs)
         self.benchmark = benchmark
         self.backend: Backend = BACKENDS[benchmark](**dict(benchmark_kwargs or {}))
         self.act_budget, self.budget_slack = act_budget, budget_slack
         self.stage3_rounds, self.n_siblings, self.n_chitchat = stage3_rounds, n_siblings, n_chitchat
-        if self.action_mode == "structured":
-            self.action_space = structured_action_space(self.max_action_chars, MAX_TOP_K)
-            self.action_space["tool"] = spaces.Discrete(ACT_INDEX + 1)
         self.observation_space = observation_space(max(self.rounds_per_stage, stage3_rounds))
         self.instance: Instance | None = None
         self.budget = self.commands = 0
@@ -165,26 +159,13 @@ class EmbodiedEnv(AgeMemEnv):
         self.budget = self.act_budget or solution + self.budget_slack
         options["task"] = build_task(self.instance, siblings, rng, budget=self.budget,
                                      n_chitchat=self.n_chitchat, source=self.backend.name)
-        super().reset(seed=seed, options=options)
-        # The core prompt speaks of a question; ours of a mission, the phases and Act.
-        # System messages are pinned, so the context is rebuilt around the new one (a
-        # system-prompt hook in AgeMemEnv would make this unnecessary).
-        prompt = embodied_system_prompt(self.backend.commands_help, self.rounds_per_stage,
-                                        self.stage3_rounds, self.token_budget)
-        opened, self.stm = self.stm, ShortTermMemory(self.token_counter, self.token_budget)
-        self.stm.append("system", prompt, "system")
-        for message in opened.messages[1:]:
-            self.stm.append(message.role, message.content, message.kind)
-        self._last = self._evaluate()
-        return self._observation(), self._info()
+        return super().reset(seed=seed, options=options)
 
-    def step(self, action: Any):
-        """``AgeMemEnv.step`` on the action with structured Act calls normalised."""
-        return super().step(self._normalise(action))
-
-    def _execute(self, parsed: ParsedAction) -> tuple[list[ToolResult], str | None]:
-        """Act calls run on the benchmark, beside the memory tools."""
-        return self._run(parsed.calls, parsed.answer)
+    def _system_prompt(self) -> str:
+        """The core prompt speaks of a question; ours of a mission, the phases and Act."""
+        return embodied_system_prompt(self.tools, self.backend.commands_help,
+                                      self.rounds_per_stage, self.stage3_rounds,
+                                      self.token_budget)
 
     def _advance(self, answer: str | None) -> tuple[bool, bool]:
         """Stages 1-2 as the core; Stage 3 ends with the benchmark, the budget or the cap."""
@@ -209,44 +190,20 @@ class EmbodiedEnv(AgeMemEnv):
             self.stm.append("user", f"Observation: {self.backend.start()}", "information")
 
     # ----------------------------------------------------------------- commands
-    def _normalise(self, action: Any) -> Any:
-        """Structured index 7 (or tool name "Act") becomes an Act ToolCall."""
-        if self.action_mode != "structured":
-            return action
-        items = action if isinstance(action, list | tuple) else [action]
-        converted = [_as_act_call(item) for item in items]
-        return converted if isinstance(action, list | tuple) else converted[0]
+    def run_command(self, command: str) -> ToolResult:
+        """One command of the Act tool, if the stage, the budget and the benchmark allow it.
 
-    def _run(
-        self, calls: Sequence[ToolCall], answer: str | None
-    ) -> tuple[list[ToolResult], str | None]:
-        """Run calls in order: Act on the benchmark, the rest through the core executor."""
-        results: list[ToolResult] = []
-        for call in calls:
-            if _is_act(call.name):
-                results.append(self._act(call))
-                continue
-            report = execute([call], self._tool_context())
-            results.extend(report.results)
-            if report.answer is not None:
-                return results, answer if answer is not None else report.answer
-        return results, answer
-
-    def _act(self, call: ToolCall) -> ToolResult:
-        """One command, if the stage, the budget and the benchmark allow it."""
-        try:
-            args, _ = ACT_SPEC.validate(call.arguments)
-            if self.stage != 3:
-                raise ToolError(f"{ACT}: commands run only in phase 3 (this is phase "
-                                f"{self.stage})")
-            if self.outcome is not None and self.outcome.done:
-                raise ToolError(f"{ACT}: the episode is over; nothing was run")
-            if self.commands >= self.budget:
-                raise ToolError(f"{ACT}: the budget of {self.budget} commands is spent")
-        except ToolError as err:
-            return ToolResult(ACT, False, str(err))
+        Raises:
+            ToolError: outside Stage 3, after the benchmark ended, or with the budget spent.
+        """
+        if self.stage != 3:
+            raise ToolError(f"{ACT}: commands run only in phase 3 (this is phase {self.stage})")
+        if self.outcome is not None and self.outcome.done:
+            raise ToolError(f"{ACT}: the episode is over; nothing was run")
+        if self.commands >= self.budget:
+            raise ToolError(f"{ACT}: the budget of {self.budget} commands is spent")
         self.commands += 1
-        self.outcome = self.backend.act(args["command"].strip())
+        self.outcome = self.backend.act(command)
         judge = self.benchmark_judge
         judge.score, judge.success = self.outcome.score, self.outcome.success
         left = self.budget - self.commands
@@ -275,20 +232,6 @@ class EmbodiedEnv(AgeMemEnv):
         """Close the benchmark's simulator and the memory store."""
         self.backend.close()
         super().close()
-
-
-def _is_act(name: Any) -> bool:
-    return isinstance(name, str) and re.sub(r"[\s_\-]+", "", name).lower() in ACT_ALIASES
-
-
-def _as_act_call(item: Any) -> Any:
-    """A structured item for index 7 or tool "Act" as a ToolCall; others unchanged."""
-    if isinstance(item, Mapping) and "name" not in item:
-        tool = item.get("tool")
-        index = isinstance(tool, int | np.integer) and not isinstance(tool, bool)
-        if _is_act(tool) or (index and int(tool) == ACT_INDEX):
-            return ToolCall(ACT, {"command": item.get("text", "")})
-    return item
 
 
 def _summary(outcome: Outcome | None) -> str:

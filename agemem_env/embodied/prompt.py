@@ -1,20 +1,9 @@
-"""The Act tool and the system prompt of the embodied environments."""
+"""The system prompt of the embodied environments."""
 
 from __future__ import annotations
 
-import json
-
-from agemem_env.tools import TOOL_SPECS
-from agemem_env.tools.base import Param, ToolSpec
-
-ACT = "Act"
-# Spellings of the command tool an LLM may write; compared lower-case without separators.
-ACT_ALIASES = frozenset({"act", "command", "envcommand", "environment", "action", "execute"})
-ACT_SPEC = ToolSpec(
-    name=ACT,
-    description="Runs one text command in the environment and shows what happens.",
-    params=(Param("command", "string", "The command, e.g. 'go forward'.", required=True),),
-)
+from agemem_env.envs.prompts import tool_listing
+from agemem_env.tools import ToolRegistry
 
 _TEMPLATE = """You act in a text environment while managing your own memory with tools.
 
@@ -43,10 +32,10 @@ Your context holds at most {budget} tokens."""
 
 
 def embodied_system_prompt(
-    commands_help: str, rounds_per_stage: int, stage3_rounds: int, token_budget: int
+    tools: ToolRegistry, commands_help: str, rounds_per_stage: int, stage3_rounds: int,
+    token_budget: int,
 ) -> str:
     """The system message: every tool's schema (Act last) and the three phases."""
-    specs = (*TOOL_SPECS, ACT_SPEC)
-    tools = "\n".join(json.dumps(spec.schema(), ensure_ascii=False) for spec in specs)
-    return _TEMPLATE.format(tools=tools, commands=commands_help, rounds=rounds_per_stage,
-                            stage3_rounds=stage3_rounds, budget=token_budget)
+    return _TEMPLATE.format(tools=tool_listing(tools), commands=commands_help,
+                            rounds=rounds_per_stage, stage3_rounds=stage3_rounds,
+                            budget=token_budget)

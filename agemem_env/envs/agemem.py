@@ -12,7 +12,7 @@ import numpy as np
 from agemem_env.actions.parse import parse_action
 from agemem_env.actions.spaces import structured_action_space, text_action_space
 from agemem_env.actions.text import render_completion
-from agemem_env.core import LTM_WRITE_TOOLS, REDUCTION_TOOLS, ParsedAction, ToolResult
+from agemem_env.core import MAX_TOP_K, ParsedAction, ToolResult
 from agemem_env.embed import Embedder, make_embedder
 from agemem_env.envs.observation import observation_space
 from agemem_env.envs.prompts import system_prompt
@@ -26,9 +26,7 @@ from agemem_env.scoring.judges import Judge
 from agemem_env.scoring.registry import MemoryScorer, make_judge, make_memory_scorer
 from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
 from agemem_env.tokens import TokenCounter, make_token_counter
-from agemem_env.tools import ToolContext, execute
-
-MAX_TOP_K = 20
+from agemem_env.tools import Tool, ToolContext, ToolRegistry, execute, make_registry
 
 
 class AgeMemEnv(gym.Env):
@@ -48,8 +46,9 @@ class AgeMemEnv(gym.Env):
     ``action_mode="text"``: the raw completion, ``<think>..</think>`` then
     ``<tool_call>[{"name": ..., "arguments": {...}}, ...]</tool_call>`` or
     ``<answer>..</answer>``; several calls per step. ``action_mode="structured"``: a dict
-    with ``tool`` in Discrete(7) plus argument slots (see ``spaces.structured_action_space``),
-    a ``ToolCall``, or a list of them.
+    with ``tool`` in Discrete(7) plus argument slots (see ``actions.spaces``), a
+    ``ToolCall``, or a list of them. ``tools=`` adds tools (indices 7 and up; see
+    docs/architecture.md, "Write your own tool").
 
     | index | tool            | arguments                                   |
     |-------|-----------------|---------------------------------------------|
@@ -116,6 +115,7 @@ class AgeMemEnv(gym.Env):
     | answer_ends_stage | bool               | True         | <answer> ends Stages 1-2 early       |
     | overflow_policy   | str                | "truncate"   | drop oldest messages, or "keep"      |
     | max_action_chars  | int                | 16384        | longest accepted completion          |
+    | tools             | list[Tool]         | None         | the tools (None: the seven above)    |
 
     ## Version History
     * v0: initial release. Later in v0, Stage 2 mixes in a task's reminders; the default
@@ -160,6 +160,7 @@ class AgeMemEnv(gym.Env):
         answer_ends_stage: bool = True,
         overflow_policy: str = "truncate",
         max_action_chars: int = 16384,
+        tools: ToolRegistry | Sequence[Tool] | None = None,
         render_mode: str | None = None,
     ):
         _check_choice("level", level, (1, 2, 3))
@@ -188,6 +189,7 @@ class AgeMemEnv(gym.Env):
         self.auto_retrieve, self.answer_ends_stage = auto_retrieve, answer_ends_stage
         self.overflow_policy, self.max_action_chars = overflow_policy, max_action_chars
         self.render_mode = render_mode
+        self.tools = make_registry(tools)
         self.reward_config = _reward_config(reward_preset, reward_weights)
         self.task_config = SyntheticConfig(**(task_config or {}))
         self._task_source, self._tasks_path = _check_tasks(tasks), tasks_path
@@ -200,7 +202,7 @@ class AgeMemEnv(gym.Env):
         self.action_space = (
             text_action_space(max_action_chars)
             if action_mode == "text"
-            else structured_action_space(max_action_chars, MAX_TOP_K)
+            else structured_action_space(max_action_chars, MAX_TOP_K, len(self.tools))
         )
         self.observation_space = observation_space(rounds_per_stage)
         self._tasks: list[Task] | None = None
@@ -232,7 +234,7 @@ class AgeMemEnv(gym.Env):
             self.ltm.clear(restart_ids=True)
         self._prefill()
         self.stm = ShortTermMemory(self.token_counter, self.token_budget)
-        self.stm.append("system", system_prompt(self.rounds_per_stage, self.token_budget), "system")
+        self.stm.append("system", self._system_prompt(), "system")
         self.stats, self.steps, self._total, self._done = EpisodeStats(), 0, 0.0, False
         self._last_results, self._last_errors = (), ()
         self._stage2 = mix_reminders(self._order_distractors(), self.task.reminders,
@@ -250,7 +252,7 @@ class AgeMemEnv(gym.Env):
                                "call reset() first")
         self.steps += 1
         self.round += 1
-        parsed = parse_action(action, self.action_mode, self.max_action_chars)
+        parsed = parse_action(action, self.action_mode, self.max_action_chars, self.tools)
         results, answer = self._execute(parsed)
         self._record(parsed, results)
         self._append_turn(action, parsed, results, answer)
@@ -329,10 +331,13 @@ class AgeMemEnv(gym.Env):
             filter_threshold=self.filter_threshold,
         )
 
+    def _system_prompt(self) -> str:
+        """The system message (a hook: the embodied envs describe their own episode)."""
+        return system_prompt(self.tools, self.rounds_per_stage, self.token_budget)
+
     def _execute(self, parsed: ParsedAction) -> tuple[Sequence[ToolResult], str | None]:
-        """Run the step's tool calls; return their results and the step's answer, if any.
-        (The hook subclasses with more actions, such as the embodied envs, override.)"""
-        report = execute(parsed.calls, self._tool_context())
+        """Run the step's tool calls; return their results and the step's answer, if any."""
+        report = execute(parsed.calls, self._tool_context(), self.tools)
         return report.results, parsed.answer if parsed.answer is not None else report.answer
 
     def _record(self, parsed: ParsedAction, results: Sequence[ToolResult]) -> None:
@@ -340,22 +345,21 @@ class AgeMemEnv(gym.Env):
         stats = self.stats
         stats.parse_errors += len(parsed.errors)
         stats.agent_steps += 1
-        stats.write_steps += any(r.ok and r.name in LTM_WRITE_TOOLS for r in results)
+        stats.write_steps += any(r.ok and r.effects.writes_memory for r in results)
         for result in results:
             stats.tool_calls[result.name] += 1
             if not result.ok:
                 stats.tool_errors += 1
                 continue
             stats.tool_ok += 1
-            if result.name == "Add_memory":
-                stats.added_ids.extend(result.memory_ids)
-            elif result.name == "Update_memory":
-                stats.n_updates += 1
-            elif result.name == "Delete_memory":
-                stats.n_deletes += 1
-            elif result.name == "Retrieve_memory":
-                stats.retrieval_support.append(self._support_share(result.memory_ids))
-            if result.name in REDUCTION_TOOLS and stats.first_reduction_step is None:
+            effects = result.effects
+            stats.added_ids.extend(effects.added)
+            stats.n_updates += len(effects.updated)
+            stats.n_deletes += len(effects.deleted)
+            if effects.searched:
+                stats.retrieval_support.append(
+                    self._support_share([hit.id for hit in effects.retrieved]))
+            if effects.context_reduced and stats.first_reduction_step is None:
                 stats.first_reduction_step = self.steps
         self._last_results, self._last_errors = tuple(results), parsed.errors
 
@@ -374,7 +378,7 @@ class AgeMemEnv(gym.Env):
             completion = render_completion(parsed.calls, answer=answer)
         self.stm.append("assistant", completion, "assistant")
         for result in results:
-            kind = "retrieval" if result.name == "Retrieve_memory" and result.ok else "tool"
+            kind = "retrieval" if result.ok and result.effects.searched else "tool"
             self.stm.append("tool", result.render(), kind)
         for error in parsed.errors:
             self.stm.append("tool", f"[format error] {error}", "tool")
@@ -469,9 +473,7 @@ class AgeMemEnv(gym.Env):
             "tool_calls": dict(sorted(stats.tool_calls.items())),
             "tool_errors": stats.tool_errors,
             "parse_errors": stats.parse_errors,
-            "step_results": [
-                {"name": r.name, "ok": r.ok, "content": r.content} for r in self._last_results
-            ],
+            "step_results": [result.to_info() for result in self._last_results],
             "step_errors": list(self._last_errors),
             "context_tokens": self.stm.total_tokens,
             "ltm_size": len(self.ltm),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from agemem_env.tools import TOOL_SPECS
+from agemem_env.tools import ToolRegistry
 
 _TEMPLATE = """You are an assistant that solves problems while managing your own memory with tools.
 
@@ -33,7 +33,12 @@ Each phase allows at most {rounds} steps. Your context holds at most {budget} to
 Memory ids (like mem_3) appear in tool results; use them for updates and deletes."""
 
 
-def system_prompt(rounds_per_stage: int, token_budget: int) -> str:
+def system_prompt(tools: ToolRegistry, rounds_per_stage: int, token_budget: int) -> str:
     """The system message, with every tool's JSON schema."""
-    tools = "\n".join(json.dumps(spec.schema(), ensure_ascii=False) for spec in TOOL_SPECS)
-    return _TEMPLATE.format(tools=tools, rounds=rounds_per_stage, budget=token_budget)
+    return _TEMPLATE.format(tools=tool_listing(tools), rounds=rounds_per_stage,
+                            budget=token_budget)
+
+
+def tool_listing(tools: ToolRegistry) -> str:
+    """One JSON schema per line, in the registry's order."""
+    return "\n".join(json.dumps(schema, ensure_ascii=False) for schema in tools.schemas())

@@ -1,18 +1,28 @@
-"""The seven actions: six memory tools plus Answer, and the executor both action modes share."""
+"""The actions as plug-ins: six memory tools plus Answer, one module each, the registry
+that orders them, and the executor both action modes share."""
 
-from agemem_env.tools.answer import ANSWER_SPEC
 from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec
 from agemem_env.tools.executor import ExecutionReport, execute
-from agemem_env.tools.registry import MEMORY_TOOLS, TOOL_SPECS
+from agemem_env.tools.registry import (
+    DEFAULT_TOOLS,
+    TOOL_NAMES,
+    TOOL_SPECS,
+    ToolRegistry,
+    canonical_tool_name,
+    make_registry,
+)
 
 __all__ = [
-    "ANSWER_SPEC",
-    "MEMORY_TOOLS",
+    "DEFAULT_TOOLS",
+    "TOOL_NAMES",
     "TOOL_SPECS",
     "ExecutionReport",
     "Param",
     "Tool",
     "ToolContext",
+    "ToolRegistry",
     "ToolSpec",
+    "canonical_tool_name",
     "execute",
+    "make_registry",
 ]

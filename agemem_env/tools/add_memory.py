@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from agemem_env.core import ToolResult
-from agemem_env.tools.base import Param, ToolContext, ToolSpec
+from agemem_env.core import ToolEffects, ToolResult
+from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec, slot_metadata, slot_text
 
 
-class AddMemory:
+class AddMemory(Tool):
     """Create a memory entry from content, with an optional type and metadata."""
 
     spec = ToolSpec(
@@ -19,6 +20,7 @@ class AddMemory:
             Param("memory_type", "string", "The type of memory being stored, e.g. 'fact'."),
             Param("metadata", "object", "Optional metadata tags to categorise and filter."),
         ),
+        aliases=("add",),
     )
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -29,4 +31,10 @@ class AddMemory:
             metadata=args.get("metadata"),
             step=ctx.step,
         )
-        return ToolResult(self.spec.name, True, f"stored as {record.id}", (record.id,))
+        return ToolResult(self.spec.name, True, f"stored as {record.id}",
+                          ToolEffects(added=(record.id,)))
+
+    def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """``text`` is the content; ``memory_type`` and ``metadata`` as named."""
+        return {"content": slot_text(item), "memory_type": item.get("memory_type") or None,
+                "metadata": slot_metadata(item)}

@@ -1,4 +1,11 @@
-"""What every tool shares: its schema as data, argument validation, and the context it acts on."""
+"""What every tool shares: its schema as data, argument validation, the structured-slot
+mapping, and the context it acts on.
+
+A tool is one object with a ``spec`` (name, aliases, arguments), a ``run`` that acts on a
+``ToolContext``, and a ``from_slots`` that reads its arguments out of a structured action;
+the registry (``tools.registry``) derives the parser's names, the structured action index,
+the system prompt's schemas and the executor's dispatch from a list of such objects.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agemem_env.core import ToolError, ToolResult
+from agemem_env.core import MAX_TOP_K, ToolError, ToolResult
 
 if TYPE_CHECKING:
     from agemem_env.embed import Embedder
@@ -31,11 +38,14 @@ class Param:
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """A tool's name, purpose and arguments; renders to the OpenAI function schema."""
+    """A tool's name, other spellings, purpose and arguments; renders to the OpenAI
+    function schema."""
 
     name: str
     description: str
     params: tuple[Param, ...]
+    aliases: tuple[str, ...] = ()
+    """Other names an LLM may write (compared ignoring case, spaces, '_' and '-')."""
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI-style function schema shown to the agent in the system prompt."""
@@ -100,6 +110,30 @@ def _coerce(tool: str, param: Param, value: Any) -> Any:
     return value
 
 
+# --- structured slots -------------------------------------------------------------------
+# The structured action space has one slot of each kind (see actions.spaces); a tool says
+# which of its arguments each slot fills.
+
+
+def slot_text(item: Mapping[str, Any]) -> Any:
+    """The ``text`` slot: content, query, span, criteria or answer, by tool."""
+    return item.get("text", "")
+
+
+def slot_metadata(item: Mapping[str, Any]) -> Any:
+    """The ``metadata`` slot: "" means none, a JSON object string becomes a dict, anything
+    else goes on to validation (which names the problem)."""
+    value = item.get("metadata", "")
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
 @dataclass
 class ToolContext:
     """The state a tool may read or change during one step."""
@@ -110,7 +144,7 @@ class ToolContext:
     summariser: Summariser
     step: int = 0
     default_top_k: int = 3
-    max_top_k: int = 20
+    max_top_k: int = MAX_TOP_K
     filter_threshold: float = 0.6
     max_content_chars: int = 4000
     # Filled by tools for the reward module: which memories a retrieval returned.
@@ -118,10 +152,26 @@ class ToolContext:
 
 
 class Tool(Protocol):
-    """A memory tool: a spec plus a function from validated arguments to a result."""
+    """A tool: a spec, its effect, and how a structured action's slots give its arguments.
+
+    Subclass it to inherit the default ``from_slots`` (the text slot fills the first
+    string argument; a slot named like an argument fills that argument).
+    """
 
     spec: ToolSpec
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        """Execute with validated arguments; raise ToolError for problems found at run time."""
+        """Execute with validated arguments; raise ToolError for problems found at run time.
+        A result whose ``effects.answer`` is set ends the agent's turn with that answer."""
         ...
+
+    def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """This tool's arguments from a structured action's slots."""
+        args: dict[str, Any] = {}
+        text_param = next((p.name for p in self.spec.params if p.type == "string"), None)
+        for param in self.spec.params:
+            if param.name == text_param:
+                args[param.name] = slot_text(item)
+            elif param.name in item:
+                args[param.name] = item[param.name]
+        return args

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from agemem_env.actions.text import canonical_tool_name
 from agemem_env.core import ToolCall, ToolError, ToolResult
-from agemem_env.tools.answer import ANSWER_SPEC
 from agemem_env.tools.base import ToolContext
-from agemem_env.tools.registry import MEMORY_TOOLS
+from agemem_env.tools.registry import DEFAULT_TOOLS, ToolRegistry
 
 
 @dataclass(frozen=True)
@@ -20,32 +18,31 @@ class ExecutionReport:
     answer: str | None = None
 
 
-def execute(calls: Sequence[ToolCall], ctx: ToolContext) -> ExecutionReport:
+def execute(calls: Sequence[ToolCall], ctx: ToolContext,
+            tools: ToolRegistry = DEFAULT_TOOLS) -> ExecutionReport:
     """Execute calls one by one; a bad call reports an error and leaves memory untouched.
 
-    Calls after an Answer call are not run: the answer ends the agent's turn.
+    Calls after an answer (a result with ``effects.answer``) are not run: the answer ends
+    the agent's turn, and it is not listed among the results.
     """
     results: list[ToolResult] = []
-    answer: str | None = None
     for call in calls:
-        name = canonical_tool_name(call.name) if isinstance(call.name, str) else None
-        if name is None:
-            known = ", ".join([*MEMORY_TOOLS, ANSWER_SPEC.name])
+        tool = tools.resolve(call.name)
+        if tool is None:
+            known = ", ".join(tools.names)
             results.append(ToolResult(str(call.name), False, f"unknown tool; valid tools: {known}"))
             continue
+        name = tool.spec.name
         try:
-            if name == ANSWER_SPEC.name:
-                args, _ = ANSWER_SPEC.validate(call.arguments)
-                answer = args["text"]
-                break
-            tool = MEMORY_TOOLS[name]
             args, ignored = tool.spec.validate(call.arguments)
             result = tool.run(args, ctx)
         except ToolError as err:
             results.append(ToolResult(name, False, str(err)))
             continue
+        if result.effects.answer is not None:
+            return ExecutionReport(tuple(results), result.effects.answer)
         if ignored:
             note = f" (ignored unknown argument(s): {', '.join(ignored)})"
-            result = ToolResult(result.name, result.ok, result.content + note, result.memory_ids)
+            result = replace(result, content=result.content + note)
         results.append(result)
-    return ExecutionReport(tuple(results), answer)
+    return ExecutionReport(tuple(results))

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from agemem_env.core import ToolError, ToolResult
-from agemem_env.tools.base import Param, ToolContext, ToolSpec
+from agemem_env.core import ToolEffects, ToolError, ToolResult
+from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec
 
 
-class FilterContext:
+class FilterContext(Tool):
     """Remove every non-system message whose cosine similarity to the criteria is >= theta."""
 
     spec = ToolSpec(
@@ -20,6 +20,7 @@ class FilterContext:
             Param("criteria", "string", "What to remove: keywords, phrases or a description, "
                   "e.g. 'the birthday of John'.", required=True),
         ),
+        aliases=("filter",),
     )
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -29,7 +30,8 @@ class FilterContext:
             raise ToolError("Filter_context: criteria is empty")
         indices = ctx.stm.non_system_indices()
         if not indices:
-            return ToolResult(self.spec.name, True, "removed 0 messages (context is empty)")
+            return ToolResult(self.spec.name, True, "removed 0 messages (context is empty)",
+                              ToolEffects(context_reduced=True))
         messages = ctx.stm.messages
         vectors = ctx.embedder.embed([criteria] + [messages[i].content for i in indices])
         similarity = vectors[1:] @ vectors[0]
@@ -42,4 +44,5 @@ class FilterContext:
             True,
             f"removed {len(doomed)} messages ({freed} tokens); highest similarity {best:.2f}, "
             f"threshold {ctx.filter_threshold:.2f}",
+            ToolEffects(context_reduced=True, messages_removed=len(doomed), tokens_removed=freed),
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from agemem_env.core import ToolError, ToolResult
-from agemem_env.tools.base import Param, ToolContext, ToolSpec
+from agemem_env.core import MemoryHit, ToolEffects, ToolError, ToolResult
+from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec, slot_metadata, slot_text
 
 
-class RetrieveMemory:
+class RetrieveMemory(Tool):
     """Rank long-term memory by cosine similarity to a query and show the best entries."""
 
     spec = ToolSpec(
@@ -20,6 +21,7 @@ class RetrieveMemory:
             Param("metadata_filter", "object", "Only memories whose metadata match, e.g. "
                   "{'type': 'user_info'}."),
         ),
+        aliases=("retrieve",),
     )
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -32,7 +34,14 @@ class RetrieveMemory:
             raise ToolError(f"Retrieve_memory: top_k must be in 1..{ctx.max_top_k}, got {top_k}")
         hits = ctx.ltm.search(query, top_k=top_k, metadata_filter=args.get("metadata_filter"))
         if not hits:
-            return ToolResult(self.spec.name, True, "no memories found")
+            return ToolResult(self.spec.name, True, "no memories found", ToolEffects(searched=True))
         lines = [f"{rec.id} ({score:.2f}): {rec.content}" for rec, score in hits]
         content = f"{len(hits)} memories:\n" + "\n".join(lines)
-        return ToolResult(self.spec.name, True, content, tuple(rec.id for rec, _ in hits))
+        found = tuple(MemoryHit(rec.id, score, rec.content) for rec, score in hits)
+        effects = ToolEffects(searched=True, retrieved=found)
+        return ToolResult(self.spec.name, True, content, effects)
+
+    def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """``text`` is the query; ``top_k`` 0 means the default; ``metadata`` filters."""
+        return {"query": slot_text(item), "top_k": int(item.get("top_k", 0)) or None,
+                "metadata_filter": slot_metadata(item)}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from agemem_env.core import ToolError, ToolResult
-from agemem_env.tools.base import Param, ToolContext, ToolSpec
+from agemem_env.core import ToolEffects, ToolError, ToolResult
+from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec, slot_text
 
 
-class SummaryContext:
+class SummaryContext(Tool):
     """Compress all non-system messages, or the last N, into one summary message."""
 
     spec = ToolSpec(
@@ -18,6 +19,7 @@ class SummaryContext:
             Param("span", "string", "'all' for every non-system message, or a number N for "
                   "the last N messages.", required=True),
         ),
+        aliases=("summary", "summarize", "summarise", "summarize_context", "summarise_context"),
     )
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -41,4 +43,10 @@ class SummaryContext:
             self.spec.name,
             True,
             f"summarised {len(indices)} messages ({before} -> {new.tokens} tokens)",
+            ToolEffects(context_reduced=True, messages_removed=len(indices),
+                        tokens_removed=before - new.tokens),
         )
+
+    def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """``text`` is the span; empty means "all"."""
+        return {"span": slot_text(item).strip() or "all"}

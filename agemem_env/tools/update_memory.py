@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from agemem_env.core import ToolResult
-from agemem_env.tools.base import Param, ToolContext, ToolSpec
+from agemem_env.core import ToolEffects, ToolResult
+from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec, slot_metadata, slot_text
 
 
-class UpdateMemory:
+class UpdateMemory(Tool):
     """Rewrite an existing memory entry in place, keeping its id."""
 
     spec = ToolSpec(
@@ -19,6 +20,7 @@ class UpdateMemory:
             Param("content", "string", "The new content replacing the old one.", True),
             Param("metadata", "object", "Updated metadata for the memory."),
         ),
+        aliases=("update",),
     )
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -27,4 +29,10 @@ class UpdateMemory:
         record = ctx.ltm.update(
             memory_id, args["content"], metadata=args.get("metadata"), step=ctx.step
         )
-        return ToolResult(self.spec.name, True, f"{record.id} updated", (record.id,))
+        return ToolResult(self.spec.name, True, f"{record.id} updated",
+                          ToolEffects(updated=(record.id,)))
+
+    def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """``memory_id``; ``text`` is the new content; ``metadata``."""
+        return {"memory_id": item.get("memory_id", ""), "content": slot_text(item),
+                "metadata": slot_metadata(item)}

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from agemem_env.core import TOOL_NAMES
+from agemem_env.tools import TOOL_NAMES
 
 
 def rollout_metrics(rewards: Sequence[float], infos: Sequence[dict[str, Any]],

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import agemem_env  # noqa: F401
-from agemem_env.core import TOOL_NAMES
+from agemem_env.tools import TOOL_NAMES
 
 ENV = gym.make("AgeMem-Stage3-v0", embedder="hashing", rounds_per_stage=50).unwrapped
 STRUCT = gym.make(
@@ -65,7 +65,7 @@ def _check(env, actions):
             mid
             for r in env._last_results
             if r.ok
-            for mid in r.memory_ids
+            for mid in (*r.effects.added, *r.effects.updated, *r.effects.deleted)
         }
         assert changed <= touched
         if terminated or truncated:

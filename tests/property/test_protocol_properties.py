@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agemem_env.actions.text import parse_completion, render_completion
-from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
+from agemem_env.core import ParsedAction, ToolCall
+from agemem_env.tools import TOOL_NAMES
 
 # Pieces that steer random text into the parser's interesting paths.
 FRAGMENTS = [

@@ -6,11 +6,10 @@ import pytest
 
 from agemem_env.actions.text import (
     NO_BLOCK_ERROR,
-    canonical_tool_name,
     parse_completion,
     render_completion,
 )
-from agemem_env.core import TOOL_NAMES, ParsedAction, ToolCall
+from agemem_env.core import ParsedAction, ToolCall
 
 ADD = '{"name": "Add_memory", "arguments": {"content": "Ana lives in Porto"}}'
 ADD_CALL = ToolCall("Add_memory", {"content": "Ana lives in Porto"})
@@ -350,46 +349,6 @@ def test_type_errors() -> None:
         parse_completion(None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_calls"):
         parse_completion("", max_calls=0)
-
-
-# --- canonical_tool_name ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", TOOL_NAMES)
-def test_canonical_exact_and_variants(name: str) -> None:
-    assert canonical_tool_name(name) == name
-    assert canonical_tool_name(name.upper()) == name
-    assert canonical_tool_name(name.replace("_", " ")) == name
-    assert canonical_tool_name(name.replace("_", "-").lower()) == name
-    assert canonical_tool_name(name.replace("_", "")) == name
-    assert canonical_tool_name(f"  {name}\n") == name
-
-
-@pytest.mark.parametrize(
-    ("alias", "name"),
-    [
-        ("add", "Add_memory"),
-        ("AddMemory", "Add_memory"),
-        ("ADD MEMORY", "Add_memory"),
-        ("update", "Update_memory"),
-        ("delete", "Delete_memory"),
-        ("retrieve", "Retrieve_memory"),
-        ("summary", "Summary_context"),
-        ("summarize", "Summary_context"),
-        ("Summarise", "Summary_context"),
-        ("filter", "Filter_context"),
-        ("answer", "Answer"),
-    ],
-)
-def test_canonical_aliases(alias: str, name: str) -> None:
-    assert canonical_tool_name(alias) == name
-
-
-def test_canonical_unknown() -> None:
-    assert canonical_tool_name("fly") is None
-    assert canonical_tool_name("") is None
-    with pytest.raises(TypeError):
-        canonical_tool_name(3)  # type: ignore[arg-type]
 
 
 # --- render_completion ------------------------------------------------------------------

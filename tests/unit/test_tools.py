@@ -41,7 +41,7 @@ def test_add_then_retrieve_ranks_the_matching_memory_first(ctx):
     assert run(ctx, "Add_memory", content="Dana works at Veltrix Labs").content == "stored as mem_1"
     run(ctx, "Add_memory", content="The football match ended two to one")
     result = run(ctx, "Retrieve_memory", query="Where does Dana work?", top_k=1)
-    assert result.ok and result.memory_ids == ("mem_1",)
+    assert result.ok and [hit.id for hit in result.effects.retrieved] == ["mem_1"]
     assert "Veltrix" in result.content
 
 
