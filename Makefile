@@ -21,7 +21,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	# Regenerates the committed leaderboard (results/, LEADERBOARD.md, index.html, plots/).
-	$(PY) -m leaderboard.cli leaderboard run --workers 2 --no-resume --out leaderboard
+	$(PY) -m leaderboard.main leaderboard run --workers 2 --no-resume --out leaderboard
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests agemem_env agents baselines leaderboard --ignore=tests/benchmarks

@@ -36,7 +36,7 @@ AGEMEM_ENV_MOVES: dict[str, tuple[str, ...]] = {
     "agemem_env.memory_scoring": ("agemem_env.scoring.registry",),
     "agemem_env.abstention": ("agemem_env.scoring.abstention",),
     "agemem_env.summarise": ("agemem_env.memory.summarise",),
-    "agemem_env.tasks_cli": ("agemem_env.tasks.cli",),
+    "agemem_env.tasks_cli": ("agemem_env.cli.tasks",),
 }
 
 

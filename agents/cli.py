@@ -1,6 +1,7 @@
-"""The ``agemem`` command line of the whole suite: the environment's commands (``info``,
-``play``, ``tasks``) plus ``eval``, which runs an agent over seeded episodes, appends one
-JSON line per episode to ``--out`` and prints mean +- 95% CI of the headline metrics.
+"""The agents' commands, as the sub-app ``agents_app`` (merged into ``agemem`` by
+leaderboard/main.py): ``eval`` runs an agent over seeded episodes, appends one JSON line
+per episode to ``--out`` and prints mean +- 95% CI of the headline metrics; ``train``
+groups GRPO and its warm starts.
 
 Bad input (an unknown agent, env id or task source, missing data, a malformed option) ends
 with one ``error: ...`` line on stderr and exit code 2, without a traceback.
@@ -11,16 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-import agents.warm_start.cli  # noqa: F401  (registers train export/sft/bc/compare)
-from agemem_env.cli import app
+from agemem_env.cli.errors import fail, one_line
 from agemem_env.tasks import SOURCES
-from agents.grpo.cli import train_app
-
-app.add_typer(train_app, name="train")
+from agents.grpo.cli import grpo_command
+from agents.warm_start.cli import bc_command, compare_command, export_command, sft_command
 
 SYNTHETIC_EPISODES = 20
 # Rows of the summary table: summary key -> label.
@@ -36,7 +35,6 @@ _ROWS = {
 }
 
 
-@app.command("eval")
 def eval_command(
     agent: Annotated[str, typer.Option(help="An agent name (agents.registry) or grpo:DIR.")],
     env_id: Annotated[str, typer.Option("--env", help="Environment id.")] = "AgeMem-Stage3-v0",
@@ -62,9 +60,9 @@ def eval_command(
 
     vector = vector or ("none" if num_envs == 1 else "async")
     if vector not in VECTOR_MODES:
-        _fail(f"--vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}")
+        fail(f"--vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}")
     if vector == "none" and num_envs > 1:
-        _fail(f"--num-envs {num_envs} needs --vector sync or async")
+        fail(f"--num-envs {num_envs} needs --vector sync or async")
     env_kwargs = {"embedder": embedder, **_parse_env_kwargs(env_kwarg or [])}
     episodes, dataset = _task_plan(tasks, tasks_path, episodes, env_kwargs)
     _check_env(env_id, env_kwargs)
@@ -85,18 +83,18 @@ def _task_plan(
     episodes index tasks. A dataset is loaded here, once: a missing or broken file fails
     before any env starts, and vector slots share the parsed tasks."""
     # `agemem tasks`' loader: a user's mistake becomes one error line and exit code 2.
-    from agemem_env.tasks.cli import _load
+    from agemem_env.cli.tasks import _load
 
     if source not in SOURCES:
-        _fail(f"unknown task source {source!r}; choose one of {', '.join(SOURCES)}")
+        fail(f"unknown task source {source!r}; choose one of {', '.join(SOURCES)}")
     if source == "synthetic":
         if path is not None:
-            _fail("--tasks-path does not apply to --tasks synthetic")
+            fail("--tasks-path does not apply to --tasks synthetic")
         env_kwargs["tasks"] = "synthetic"
         return episodes or SYNTHETIC_EPISODES, False
     loaded = _load(source, path=path)
     if episodes is not None and episodes > len(loaded):
-        _fail(f"--episodes {episodes} but {source} at {path} has only {len(loaded)} tasks")
+        fail(f"--episodes {episodes} but {source} at {path} has only {len(loaded)} tasks")
     env_kwargs["tasks"] = loaded
     return episodes or len(loaded), True
 
@@ -110,11 +108,11 @@ def _check_env(env_id: str, env_kwargs: dict[str, Any]) -> None:
     try:
         gym.spec(env_id)
     except gym.error.Error as err:
-        _fail(f"unknown environment {env_id!r} ({_message(err)}); see `agemem info`")
+        fail(f"unknown environment {env_id!r} ({one_line(err)}); see `agemem info`")
     try:
         gym.make(env_id, **env_kwargs).close()
     except (TypeError, ValueError, gym.error.Error) as err:
-        _fail(f"cannot make {env_id}: {_message(err)}")
+        fail(f"cannot make {env_id}: {one_line(err)}")
 
 
 def _agent_factory(name: str, llm: str | None) -> Callable[[], Any]:
@@ -123,12 +121,12 @@ def _agent_factory(name: str, llm: str | None) -> Callable[[], Any]:
     try:
         from agents.registry import make_agent
     except ImportError as err:
-        _fail(f"agents.registry is not available ({_message(err)})")
+        fail(f"agents.registry is not available ({one_line(err)})")
     kwargs = {"backend": llm} if llm else {}
     try:
         made = [make_agent(name, **kwargs)]
     except (KeyError, ValueError, TypeError, ImportError, OSError) as err:
-        _fail(f"cannot make agent {name!r}: {_message(err)}")
+        fail(f"cannot make agent {name!r}: {one_line(err)}")
 
     def factory() -> Any:
         return made.pop() if made else make_agent(name, **kwargs)
@@ -143,7 +141,7 @@ def _parse_env_kwargs(items: list[str]) -> dict[str, Any]:
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            _fail(f"--env-kwarg expects key=value, got {item!r}")
+            fail(f"--env-kwarg expects key=value, got {item!r}")
         try:
             kwargs[key.strip()] = json.loads(text)
         except json.JSONDecodeError:
@@ -172,21 +170,15 @@ def _print_summary(summary: dict[str, Any], title: str) -> None:
     Console().print(table)
 
 
-def _message(err: BaseException) -> str:
-    # KeyError quotes its message; a multi-line message becomes one line.
-    text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-    return " ".join(str(text).split()) or type(err).__name__
+train_app = typer.Typer(help="Train a policy on the AgeMem environments.",
+                        no_args_is_help=True, add_completion=False)
+train_app.command("grpo")(grpo_command)
+train_app.command("export")(export_command)
+train_app.command("sft")(sft_command)
+train_app.command("bc")(bc_command)
+train_app.command("compare")(compare_command)
 
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def main() -> None:
-    """Console-script entry point (``agemem``)."""
-    app()
-
-
-if __name__ == "__main__":
-    main()
+agents_app = typer.Typer(help="Evaluate and train agents.", no_args_is_help=True,
+                         add_completion=False)
+agents_app.command("eval")(eval_command)
+agents_app.add_typer(train_app, name="train")

@@ -138,7 +138,7 @@ def train_grpo(out_dir: Path | None, train_args: tuple[str, ...],
 
 def _train(args: list[str], out_dir: Path) -> None:
     """Run ``agemem train ARGS --out OUT_DIR``; its output goes to ``OUT_DIR.log``."""
-    command = [sys.executable, "-m", "leaderboard.cli", "train", *args, "--out", str(out_dir)]
+    command = [sys.executable, "-m", "leaderboard.main", "train", *args, "--out", str(out_dir)]
     log = out_dir.with_suffix(".log")  # the trainer's output, kept for a failed run
     log.parent.mkdir(parents=True, exist_ok=True)
     logger.info("training: %s (log: %s)", " ".join(command), log)
@@ -153,11 +153,9 @@ def _train(args: list[str], out_dir: Path) -> None:
 
 def _trainer_available() -> bool:
     """Whether the ``agemem`` app has a ``train`` command group (the GRPO trainer)."""
-    from agents.cli import app
+    from agents.cli import agents_app
 
-    groups = {g.name for g in app.registered_groups}
-    commands = {c.name for c in app.registered_commands}
-    return "train" in groups | commands
+    return any(group.name == "train" for group in agents_app.registered_groups)
 
 
 def _loadable(folder: Path) -> bool:

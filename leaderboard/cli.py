@@ -1,9 +1,7 @@
 """``agemem leaderboard``: ``run`` plays every agent on every suite and writes the results
 and reports; ``show`` prints the tables; ``submit`` checks a result file and files it;
-``report`` rewrites the reports from the result files.
-
-``main`` is the ``agemem`` console script: the whole suite's commands (agents.cli's app)
-plus this sub-app, because the leaderboard sits at the top of the dependency order.
+``report`` rewrites the reports from the result files. ``leaderboard_app`` is added to the
+root app by leaderboard/main.py.
 """
 
 from __future__ import annotations
@@ -11,9 +9,11 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+
+from agemem_env.cli.errors import fail
 
 leaderboard_app = typer.Typer(help="Run, show and submit leaderboard results.",
                               no_args_is_help=True, add_completion=False)
@@ -48,7 +48,7 @@ def run(
     from leaderboard.runner import BACKENDS, run_leaderboard
 
     if backend not in BACKENDS:
-        _fail(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     chosen = _pick_suites(suites, suites_only)
     config = load_agent_config()
     names = _split(agents) or list(config.agents)
@@ -85,7 +85,7 @@ def show(
     board = load_board(results or out / "results")
     console = Console()
     if not board.results:
-        _fail(f"no valid results in {results or out / 'results'}; run "
+        fail(f"no valid results in {results or out / 'results'}; run "
               "`agemem leaderboard run` first")
     for table in all_tables(board):
         shown = RichTable(title=table.title, caption=table.caption or None)
@@ -113,7 +113,7 @@ def submit(
         result = read_result(file)
         known = load_suites(suites)
     except (ResultError, SuiteError) as err:
-        _fail(f"rejected: {err}")
+        fail(f"rejected: {err}")
     problems = check_result(result, known)
     if problems:
         typer.echo(f"rejected: {file}:", err=True)
@@ -143,11 +143,11 @@ def _pick_suites(dirs: list[Path] | None, only: list[str] | None) -> list:
     try:
         suites = load_suites(dirs)
     except SuiteError as err:
-        _fail(str(err))
+        fail(str(err))
     names = _split(only)
     unknown = [n for n in names if n not in suites]
     if unknown:
-        _fail(f"unknown suite(s) {unknown}; known: {', '.join(suites)}")
+        fail(f"unknown suite(s) {unknown}; known: {', '.join(suites)}")
     return [suites[n] for n in names] if names else list(suites.values())
 
 
@@ -161,26 +161,3 @@ def _outcome_notes(outcomes: list) -> list[str]:
 def _split(values: list[str] | None) -> list[str]:
     """``["a,b", "c"]`` -> ``["a", "b", "c"]``."""
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def build_app() -> typer.Typer:
-    """The full ``agemem`` app: agents.cli's commands plus ``leaderboard``."""
-    from agents.cli import app
-
-    if not any(g.name == "leaderboard" for g in app.registered_groups):
-        app.add_typer(leaderboard_app, name="leaderboard")
-    return app
-
-
-def main() -> None:
-    """Console-script entry point (``agemem``)."""
-    build_app()()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,5 +1,7 @@
 """``agemem train grpo``: step-wise GRPO of a structured or LLM policy, with a progress bar.
 
+``grpo_command`` is registered in the ``train`` group by agents/cli.py.
+
 torch (and transformers for the LLM policy) load inside the command, so ``agemem --help``
 stays fast. Bad options end with one ``error: ...`` line and exit code 2.
 """
@@ -7,21 +9,18 @@ stays fast. Bad options end with one ``error: ...`` line and exit code 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from agemem_env.cli.errors import fail
 from agemem_env.rewards import PRESETS
-
-train_app = typer.Typer(help="Train a policy on the AgeMem environments.",
-                        no_args_is_help=True, add_completion=False)
 
 # Per-policy defaults where one value does not suit both.
 DEFAULT_LR = {"structured": 1e-2, "llm": 2e-5}
 DEFAULT_MICRO_BATCH = {"structured": 64, "llm": 1}
 
 
-@train_app.command("grpo")
 def grpo_command(
     policy: Annotated[str, typer.Option(help="structured or llm.")] = "structured",
     env_id: Annotated[str, typer.Option("--env", help="Target env id.")] = "AgeMem-Stage3-v0",
@@ -63,7 +62,7 @@ def grpo_command(
     from agents.grpo.config import GRPOConfig
 
     if policy not in DEFAULT_LR:
-        _fail(f"--policy must be structured or llm, got {policy!r}")
+        fail(f"--policy must be structured or llm, got {policy!r}")
     threads = threads or (1 if policy == "structured" else None)
     if threads:
         torch.set_num_threads(threads)  # the CLI owns the process; a library would not
@@ -80,7 +79,7 @@ def grpo_command(
         )
         made = _make_policy(policy, seed, model, max_new_tokens, init)
     except (ValueError, ImportError, OSError) as err:
-        _fail(str(err))
+        fail(str(err))
     from agents.grpo.trainer import GRPOTrainer
 
     records = GRPOTrainer(made, config, out, resume=resume).train()
@@ -115,8 +114,3 @@ def _make_policy(kind: str, seed: int, model: str, max_new_tokens: int, init: Pa
                              "output folder")
         model = str(merged)
     return LLMPolicy(LLMConfig(model=model, max_new_tokens=max_new_tokens, init_seed=seed))
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)

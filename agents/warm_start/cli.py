@@ -1,4 +1,5 @@
-"""``agemem train export | sft | bc``: the supervised warm start before GRPO.
+"""``agemem train export | sft | bc | compare``: the supervised warm start before GRPO
+(registered in the ``train`` group by agents/cli.py).
 
     agemem train export --agent oracle --episodes 200 --out expert.jsonl
     agemem train sft --data expert.jsonl --heldout heldout.jsonl --minutes 10 --out runs/sft
@@ -17,10 +18,9 @@ from typing import Annotated
 
 import typer
 
-from agents.grpo.cli import _fail, train_app
+from agemem_env.cli.errors import fail
 
 
-@train_app.command("export")
 def export_command(
     agent: Annotated[str, typer.Option(help="The expert: any agent name.")] = "oracle",
     env_id: Annotated[str, typer.Option("--env")] = "AgeMem-Stage3-v0",
@@ -41,7 +41,7 @@ def export_command(
     try:
         make_agent(agent)
     except (ValueError, ImportError) as err:
-        _fail(str(err))
+        fail(str(err))
     trajectories = record_trajectories(env_id, lambda: make_agent(agent), episodes=episodes,
                                        seed=seed, env_kwargs={"embedder": embedder},
                                        progress=progress)
@@ -50,7 +50,6 @@ def export_command(
     typer.echo(f"kept {len(kept)} of {len(trajectories)} episodes: {count} examples in {out}")
 
 
-@train_app.command("sft")
 def sft_command(
     data: Annotated[Path, typer.Option(help="Training examples (agemem train export).")],
     heldout: Annotated[Path | None, typer.Option(help="Held-out examples, scored before "
@@ -77,13 +76,12 @@ def sft_command(
                            epochs=epochs, learning_rate=lr, grad_accumulation=grad_accumulation,
                            max_length=max_length, seed=seed)
     except (ValueError, OSError) as err:
-        _fail(str(err))
+        fail(str(err))
     result = train_sft(train, out, config, heldout_examples=held, progress=progress)
     typer.echo(f"{result.steps} steps in {result.seconds:.0f}s; held-out loss "
                f"{result.heldout_loss_before} -> {result.heldout_loss_after}; wrote {out}")
 
 
-@train_app.command("bc")
 def bc_command(
     episodes: Annotated[int, typer.Option(min=1, help="Teacher episodes.")] = 200,
     epochs: Annotated[int, typer.Option(min=1)] = 10,
@@ -104,14 +102,13 @@ def bc_command(
         config = BCConfig(env_id=env_id, episodes=episodes, epochs=epochs, lr=lr,
                           init_seed=seed)
     except ValueError as err:
-        _fail(str(err))
+        fail(str(err))
     summary = behaviour_clone(out, config, progress=progress)
     losses = summary["loss_per_epoch"]
     typer.echo(f"{summary['decisions']} decisions; loss {losses[0]:.3f} -> {losses[-1]:.3f}; "
                f"wrote {out} (agemem eval --agent grpo:{out}, or --init {out})")
 
 
-@train_app.command("compare")
 def compare_command(
     run: Annotated[list[str], typer.Option(help="NAME=DIR of a GRPO run; repeat.")],
     reward: Annotated[float | None, typer.Option(
@@ -127,9 +124,9 @@ def compare_command(
         name, sep, folder = item.partition("=")
         metrics = Path(folder) / "metrics.jsonl"
         if not sep or not name:
-            _fail(f"--run expects NAME=DIR, got {item!r}")
+            fail(f"--run expects NAME=DIR, got {item!r}")
         if not metrics.is_file():
-            _fail(f"{metrics} does not exist: is {folder} an `agemem train grpo` output?")
+            fail(f"{metrics} does not exist: is {folder} an `agemem train grpo` output?")
         runs[name] = read_jsonl(metrics)
     plot_learning_curves(runs, out)
     for name, records in runs.items():

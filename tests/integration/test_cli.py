@@ -8,7 +8,8 @@ import sys
 from typer.testing import CliRunner
 
 from agemem_env.actions.text import parse_completion
-from agemem_env.cli import app, to_completion
+from agemem_env.cli import to_completion
+from leaderboard.main import app
 
 
 def test_info_lists_ids_tools_and_presets():

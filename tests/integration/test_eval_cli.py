@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agents.cli import app
 from agents.protocol import TaskInfo
 from agents.scripted import OracleScript
+from leaderboard.main import app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents import registry
-from leaderboard.cli import build_app
+from leaderboard.main import app
 from leaderboard.results import AgentSpec, read_result
 from leaderboard.runner import run_leaderboard
 from leaderboard.suites import Suite
@@ -128,26 +128,26 @@ def test_cli_run_writes_results_and_reports(tmp_path):
     args = ["leaderboard", "run", "--out", str(tmp_path / "out"), "--suites", str(suites),
             "--suites-only", "tiny", "--agents", "heuristic,no-memory", "--workers", "1",
             "--no-progress"]
-    done = CliRunner().invoke(build_app(), args)
+    done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     assert "2 ok" in done.output
     out = tmp_path / "out"
     assert (out / "results" / "tiny__heuristic.json").is_file()
     assert "| heuristic |" in (out / "LEADERBOARD.md").read_text()
     assert (out / "index.html").is_file() and (out / "plots" / "scores.png").is_file()
-    again = CliRunner().invoke(build_app(), args)
+    again = CliRunner().invoke(app, args)
     assert "2 cached" in again.output
 
 
 def test_cli_rejects_unknown_suites_and_backends(tmp_path):
-    done = CliRunner().invoke(build_app(), ["leaderboard", "run", "--out", str(tmp_path),
+    done = CliRunner().invoke(app, ["leaderboard", "run", "--out", str(tmp_path),
                                             "--suites-only", "nope"])
     assert done.exit_code == 2 and "unknown suite" in done.output
-    done = CliRunner().invoke(build_app(), ["leaderboard", "run", "--out", str(tmp_path),
+    done = CliRunner().invoke(app, ["leaderboard", "run", "--out", str(tmp_path),
                                             "--backend", "spark"])
     assert done.exit_code == 2 and "--backend" in done.output
 
 
 def test_console_script_points_at_the_leaderboard():
     text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
-    assert 'agemem = "leaderboard.cli:main"' in text
+    assert 'agemem = "leaderboard.main:main"' in text

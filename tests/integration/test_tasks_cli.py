@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agemem_env.tasks.cli import tasks_app
+from agemem_env.cli.tasks import tasks_app
 
 
 def _invoke(*args: str):

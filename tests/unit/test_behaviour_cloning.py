@@ -8,11 +8,11 @@ from typer.testing import CliRunner
 
 from agemem_env.core import ToolCall
 from agemem_env.tasks import Task
-from agents.cli import app
 from agents.grpo.behaviour_cloning import BCConfig, collect, fit, teacher_choice
 from agents.grpo.candidates import Candidate
 from agents.grpo.structured import StructuredPolicy
 from agents.registry import make_agent
+from leaderboard.main import app
 
 TASK = Task(
     id="t", information=("Ana moved to Porto last year.", "The weather is nice."),

@@ -135,7 +135,7 @@ def test_bad_config_names_the_field(bad, message):
 
 
 def test_train_cli_writes_a_loadable_run(tmp_path):
-    from agents.cli import app
+    from leaderboard.main import app
 
     out = tmp_path / "run"
     args = ["train", "grpo", "--policy", "structured", "--steps", "1", "--group-size", "2",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from leaderboard.cli import build_app
+from leaderboard.main import app
 from leaderboard.report import write_report
 from leaderboard.results import AgentSpec
 from leaderboard.runner import run_pair
@@ -52,13 +52,13 @@ def test_report_writes_markdown_html_and_pngs(run_dir):
 
 
 def test_show_prints_the_tables(run_dir):
-    done = CliRunner().invoke(build_app(), ["leaderboard", "show", "--out", str(run_dir)])
+    done = CliRunner().invoke(app, ["leaderboard", "show", "--out", str(run_dir)])
     assert done.exit_code == 0, done.output
     assert "Answer score per benchmark" in done.output and "heuristic" in done.output
 
 
 def test_show_without_results_is_a_clear_error(tmp_path):
-    done = CliRunner().invoke(build_app(), ["leaderboard", "show", "--out", str(tmp_path)])
+    done = CliRunner().invoke(app, ["leaderboard", "show", "--out", str(tmp_path)])
     assert done.exit_code == 2 and "no valid results" in done.output
 
 

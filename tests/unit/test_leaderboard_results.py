@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from leaderboard.cli import build_app
+from leaderboard.main import app
 from leaderboard.results import AgentSpec, aggregate, check_result, digest, read_result
 from leaderboard.runner import run_pair
 from leaderboard.suites import Suite
@@ -31,7 +31,7 @@ def submit(path: Path, out: Path):
     suites = out / "suites"
     suites.mkdir(parents=True, exist_ok=True)
     (suites / "unit-tiny.toml").write_text(SUITE_TOML)
-    return CliRunner().invoke(build_app(), ["leaderboard", "submit", str(path), "--out",
+    return CliRunner().invoke(app, ["leaderboard", "submit", str(path), "--out",
                                             str(out), "--suites", str(suites)])
 
 

@@ -125,8 +125,8 @@ def test_task_rejects_a_string_as_reminders(small_task: Task) -> None:
 def test_tasks_show_lists_the_reminders() -> None:
     from typer.testing import CliRunner
 
+    from agemem_env.cli.tasks import tasks_app
     from agemem_env.tasks import load_tasks
-    from agemem_env.tasks.cli import tasks_app
 
     result = CliRunner().invoke(tasks_app, ["show", "synthetic", "--n", "3", "--seed", "2"])
     assert result.exit_code == 0, result.output

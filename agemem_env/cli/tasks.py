@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from agemem_env.cli.errors import fail, one_line
 from agemem_env.tasks.loading import DataFormatError
 
 tasks_app = typer.Typer(
@@ -105,6 +106,4 @@ def _load(source: str, **options: Any) -> list[Any]:
     try:
         return load_tasks(source, **options)
     except _LOAD_ERRORS as err:
-        message = " ".join(str(err).split()) or type(err).__name__
-        typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(2) from None
+        fail(one_line(err))

@@ -1,5 +1,4 @@
-"""The ``agemem`` command line: ``info`` lists what the suite offers, ``play`` lets a person
-play an episode by typing tool calls."""
+"""``agemem play``: a person plays an episode in the terminal, typing tool calls."""
 
 from __future__ import annotations
 
@@ -9,11 +8,6 @@ from typing import Annotated
 import typer
 
 from agemem_env.core import ToolCall
-from agemem_env.tasks.cli import tasks_app
-
-app = typer.Typer(help="AgeMem-Gym: memory-management environments for LLM agents.",
-                  no_args_is_help=True, add_completion=False)
-app.add_typer(tasks_app, name="tasks")
 
 SHORTCUTS = """Type a raw completion (<tool_call>[...]</tool_call> or <answer>..</answer>),
 or a shortcut:
@@ -23,38 +17,6 @@ or a shortcut:
   /answer TEXT            Answer              /help   /quit"""
 
 
-@app.command()
-def info() -> None:
-    """List the environment ids, the tools with their arguments, and the reward presets."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from agemem_env import ENV_IDS
-    from agemem_env.rewards import PRESET_DOCS
-    from agemem_env.tools import DEFAULT_TOOLS
-
-    console = Console()
-    envs = Table(title="Environments")
-    envs.add_column("id")
-    envs.add_column("stages")
-    for level, env_id in enumerate(ENV_IDS, start=1):
-        envs.add_row(env_id, " -> ".join(str(s) for s in range(1, level + 1)))
-    tools = Table(title="Actions (structured index = row)")
-    for column in ("index", "tool", "arguments (* required)", "description"):
-        tools.add_column(column)
-    for index, spec in enumerate(DEFAULT_TOOLS.specs):
-        args = ", ".join(p.name + ("*" if p.required else "") for p in spec.params)
-        tools.add_row(str(index), spec.name, args, spec.description)
-    presets = Table(title="Reward presets")
-    presets.add_column("preset")
-    presets.add_column("meaning")
-    for name, doc in PRESET_DOCS.items():
-        presets.add_row(name, doc)
-    for table in (envs, tools, presets):
-        console.print(table)
-
-
-@app.command()
 def play(
     env_id: Annotated[str, typer.Option("--env", help="Environment id.")] = "AgeMem-Stage3-v0",
     seed: Annotated[int, typer.Option(help="Episode seed.")] = 0,
@@ -123,12 +85,3 @@ def to_completion(line: str) -> str:
     else:
         raise ValueError(f"unknown shortcut {shlex.quote(command)}; type /help")
     return render_completion([call])
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
-if __name__ == "__main__":
-    main()
