@@ -20,13 +20,12 @@ from typing import Any
 from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
 from agemem_env.memory.summarise import SUMMARY_PREFIX
-from agents.observation import memory_id_number, rounds_per_stage, token_budget
+from agents.memory_mirror import MemoryMirror
+from agents.observation import rounds_per_stage, token_budget
 from agents.protocol import TaskInfo
 from agents.reader import entity_spans, has_change_cue, read, split_sentences, terms
 
 MAX_CALLS = 16  # the parser runs at most 16 calls per completion
-_ADDED_RE = re.compile(r"stored as (mem_\d+)")
-_LISTED_RE = re.compile(r"^(mem_\d+)(?: \([-\d.]+\))?: (.*)$", re.MULTILINE)
 # "Forget what I said about X": only with the thing named ("about"), so a sentence that
 # merely says something "was wrong" never deletes a memory.
 _RETRACTION_RE = re.compile(
@@ -68,9 +67,7 @@ class HeuristicAgent:
     def __init__(self, top_k: int = 5, summary_ratio: float = 0.7, max_follow_ups: int = 2):
         self.top_k, self.summary_ratio, self.max_follow_ups = top_k, summary_ratio, max_follow_ups
         self._follow_ups = 0
-        self._memories: dict[str, str] = {}  # mirror of the store: id -> content
-        self._retrieved: dict[str, str] = {}
-        self._deleted: set[str] = set()
+        self.mirror = MemoryMirror()
         self._seen: set[str] = set()  # Stage-1 turns already handled
         self._last_calls: list[ToolCall] = []
         self._queried: list[str] = []
@@ -80,7 +77,7 @@ class HeuristicAgent:
         """Forget the previous episode; raises ValueError outside text mode."""
         if task_info.action_mode != "text":
             raise ValueError(f"HeuristicAgent acts in text mode, not {task_info.action_mode!r}")
-        self._memories, self._retrieved, self._deleted, self._seen = {}, {}, set(), set()
+        self.mirror, self._seen = MemoryMirror(), set()
         self._last_calls, self._queried, self._question = [], [], None
         self._follow_ups = 0
 
@@ -99,28 +96,9 @@ class HeuristicAgent:
 
     # ----------------------------------------------------------------- bookkeeping
     def _absorb(self, observation: dict[str, Any], info: dict[str, Any]) -> None:
-        """Mirror the store: ids from last step's results and from listed memories."""
-        results = info.get("step_results") or []
-        for call, result in zip(self._last_calls, results, strict=False):
-            if call.name != result.get("name") or not result.get("ok"):
-                continue
-            content = result.get("content", "")
-            if call.name == "Add_memory" and (match := _ADDED_RE.search(content)):
-                self._memories[match.group(1)] = call.arguments["content"]
-            elif call.name == "Update_memory":
-                self._memories[call.arguments["memory_id"]] = call.arguments["content"]
-            elif call.name == "Delete_memory":
-                self._memories.pop(call.arguments["memory_id"], None)
-                self._deleted.add(call.arguments["memory_id"])
-            elif call.name == "Retrieve_memory":
-                for mem_id, text in _LISTED_RE.findall(content):
-                    self._retrieved[mem_id] = self._memories[mem_id] = text
-        # Only this round's listings: older ones may show since-updated or deleted memories.
-        for message in _since_last_turn(observation["messages"]):
-            if message["role"] == "tool" and message["content"].startswith("Related memories:"):
-                for mem_id, text in _LISTED_RE.findall(message["content"]):
-                    if mem_id not in self._deleted:
-                        self._memories[mem_id] = text
+        """Mirror the store: last step's results, and the memories Stage 1 listed."""
+        self.mirror.absorb(self._last_calls, info.get("step_results") or [])
+        self.mirror.show(info.get("auto_retrieved") or [])
 
     # ----------------------------------------------------------------- stage 1
     def _construct(self, observation: dict[str, Any]) -> tuple[list[ToolCall], str | None]:
@@ -151,22 +129,23 @@ class HeuristicAgent:
         False when it does nothing (small talk)."""
         if _RETRACTION_RE.search(unit):
             topic = unit.split(" about ", 1)[-1].split(",")[0]
-            target = _best_match(topic, self._memories, plan.adds, need_value=None)
+            target = _best_match(topic, self.mirror.contents(), plan.adds, need_value=None)
             if isinstance(target, int):
                 plan.adds.pop(target)
             elif target is not None:
-                self._memories.pop(target, None)
+                self.mirror.entries.pop(target, None)
                 delete = {"memory_id": target, "confirmation": True}
                 plan.edits.append(ToolCall("Delete_memory", delete))
             return target is not None
         if has_change_cue(unit):
             olds = [m.group(1) for m in _OLD_VALUE_RE.finditer(unit)]
-            target = _best_match(unit, self._memories, plan.adds, need_value=olds) if olds else None
+            known = self.mirror.contents()
+            target = _best_match(unit, known, plan.adds, need_value=olds) if olds else None
             if isinstance(target, int):
                 plan.adds[target] = unit
                 return True
             if target is not None:
-                self._memories[target] = unit
+                self.mirror.entries[target].content = unit
                 plan.edits.append(ToolCall("Update_memory", {"memory_id": target, "content": unit}))
                 return True
         if _informative(unit):
@@ -177,7 +156,7 @@ class HeuristicAgent:
     # ----------------------------------------------------------------- stage 2
     def _clean(self, observation: dict[str, Any]) -> tuple[list[ToolCall], str | None]:
         """Filter each message no stored memory backs up, then end the stage."""
-        stored = [terms(text) for text in self._memories.values()]
+        stored = [terms(text) for text in self.mirror.contents().values()]
         calls = []
         for message in observation["messages"]:
             if message["role"] != "user" or len(calls) >= MAX_CALLS:
@@ -218,11 +197,10 @@ class HeuristicAgent:
     def _passages(self, messages: list[dict[str, str]]) -> list[str]:
         """Retrieved memories oldest id first (so "later" means later), then other user
         messages still in the context."""
-        ordered = sorted(self._retrieved.items(), key=lambda kv: memory_id_number(kv[0]))
         others = [
             m["content"] for m in messages if m["role"] == "user" and m["content"] != self._question
         ]
-        return [text for _, text in ordered] + others
+        return self.mirror.retrieved_passages() + others
 
 
 # --------------------------------------------------------------------- helpers

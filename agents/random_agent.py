@@ -6,7 +6,6 @@ Meant to exercise every tool and the parser, not to do well: most of its calls p
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,6 @@ from agemem_env.core import ToolCall
 from agemem_env.tools import TOOL_NAMES
 from agents.protocol import TaskInfo
 
-_MEM_ID_RE = re.compile(r"\bmem_\d+\b")
 # No "<" or ">": garbage must never contain a tag the parser would accept.
 _GARBAGE_CHARS = "abcdefghijklmnopqrstuvwxyz ABCDEFXYZ0123456789.,;:!?{}[]\"'"
 
@@ -49,6 +47,7 @@ class RandomAgent:
         self._rng = np.random.default_rng(self.seed)
         self._mode = "text"
         self._space: Any = None
+        self._ids: set[str] = set()  # memory ids the env reported this episode
 
     def reset(self, task_info: TaskInfo) -> None:
         """A fresh generator from the agent seed and the episode seed."""
@@ -58,9 +57,11 @@ class RandomAgent:
         self._rng = np.random.default_rng(entropy)
         self._mode = task_info.action_mode
         self._space = task_info.extra.get("action_space")
+        self._ids = set()
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> Any:
         """A random action of the episode's action mode."""
+        self._ids.update(_reported_ids(info))
         if self._rng.random() < self.garbage_rate:
             return self._garbage()
         tool = TOOL_NAMES[int(self._rng.integers(len(TOOL_NAMES)))]
@@ -81,9 +82,9 @@ class RandomAgent:
         start = int(self._rng.integers(max(1, len(words) - size + 1)))
         return " ".join(words[start : start + size])
 
-    def _memory_id(self, texts: list[str]) -> str:
-        """Half the time an id seen in the context, else a made-up one (likely unknown)."""
-        seen = sorted({m for text in texts for m in _MEM_ID_RE.findall(text)})
+    def _memory_id(self) -> str:
+        """Half the time an id the env reported, else a made-up one (likely unknown)."""
+        seen = sorted(self._ids)
         if seen and self._rng.random() < 0.5:
             return seen[int(self._rng.integers(len(seen)))]
         return f"mem_{int(self._rng.integers(1, 20))}"
@@ -92,9 +93,9 @@ class RandomAgent:
         if tool == "Add_memory":
             return {"content": self._snippet(texts, 12)}
         if tool == "Update_memory":
-            return {"memory_id": self._memory_id(texts), "content": self._snippet(texts, 12)}
+            return {"memory_id": self._memory_id(), "content": self._snippet(texts, 12)}
         if tool == "Delete_memory":
-            return {"memory_id": self._memory_id(texts),
+            return {"memory_id": self._memory_id(),
                     "confirmation": bool(self._rng.random() < 0.8)}
         if tool == "Retrieve_memory":
             return {"query": self._snippet(texts, 8), "top_k": int(self._rng.integers(1, 8))}
@@ -118,6 +119,18 @@ class RandomAgent:
             return {"tool": int(self._rng.integers(len(TOOL_NAMES), 10))}
         size = int(self._rng.integers(1, 40))
         return "".join(self._rng.choice(list(_GARBAGE_CHARS), size=size))
+
+
+def _reported_ids(info: dict[str, Any]) -> set[str]:
+    """Memory ids in the step's data: results' added / updated / deleted / retrieved ids and
+    the memories Stage 1 showed."""
+    ids: set[str] = set()
+    for result in info.get("step_results") or []:
+        for key in ("added", "updated", "deleted"):
+            ids.update(result.get(key) or [])
+        ids.update(hit["id"] for hit in result.get("retrieved") or [])
+    ids.update(hit["id"] for hit in info.get("auto_retrieved") or [])
+    return ids
 
 
 def _structured(tool: str, args: dict[str, Any]) -> dict[str, Any]:

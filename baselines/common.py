@@ -1,85 +1,28 @@
-"""What the memory baselines share: a mirror of the store and the plan of a step.
+"""What the memory baselines share: the plan of a step and similarity search.
 
 Every baseline acts only through the env's tools, so it keeps a *mirror* of the store
-(ids from its own calls' results) and builds each step as a *plan*: edits of stored
-memories plus pending adds that later decisions of the same step may still rewrite.
+(``agents.memory_mirror``: ids from its own calls' results, as data) and builds each step
+as a *plan*: edits of stored memories plus pending adds that later decisions of the same
+step may still rewrite.
 The rules that stand in for the algorithms' LLM steps live in ``rules.py``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from agemem_env.core import ToolCall
 from agemem_env.embed import Embedder, make_embedder
-from agents.observation import memory_id_number
+from agents.memory_mirror import Memory, MemoryMirror
 
 MAX_CALLS = 16  # the text parser runs at most 16 calls per completion
 MAX_CONTENT = 4000  # the store's default content limit (ToolContext.max_content_chars)
 COMPLETION_BUDGET = 13000  # characters of calls per completion (the env accepts 16,384)
-ADDED_RE = re.compile(r"stored as (mem_\d+)")
-LISTED_RE = re.compile(r"^(mem_\d+)(?: \([-\d.]+\))?: (.*)$", re.MULTILINE)
 Key = str | int  # a stored memory's id, or the index of a pending add in this step's plan
-
-
-# ------------------------------------------------------------------------- the mirror
-@dataclass
-class Memory:
-    """The agent's copy of one stored memory."""
-
-    content: str
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-class MemoryMirror:
-    """The store as the agent's own calls left it, plus what retrievals listed.
-
-    ``absorb`` reads one step's results (the env reports them in ``info["step_results"]``,
-    one per executed call, in call order) and returns the ids of that step's adds, in order,
-    so an agent can resolve what it planned before the ids existed.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Memory] = {}
-        self.retrieved: dict[str, str] = {}  # every memory a retrieval showed this episode
-
-    def absorb(self, calls: Sequence[ToolCall], results: Sequence[Mapping[str, Any]]
-               ) -> list[str | None]:
-        """Apply the results of ``calls``; returns one entry per Add_memory call, in order:
-        the new id, or None where the add failed."""
-        added: list[str | None] = []
-        for call, result in zip(calls, results, strict=False):
-            args, content = call.arguments, str(result.get("content", ""))
-            ok = call.name == result.get("name") and bool(result.get("ok"))
-            if call.name == "Add_memory":
-                match = ADDED_RE.search(content) if ok else None
-                added.append(match.group(1) if match else None)
-                if match:
-                    meta = dict(args.get("metadata") or {})
-                    self.entries[match.group(1)] = Memory(args["content"], meta)
-            if not ok:
-                continue
-            if call.name == "Update_memory" and args["memory_id"] in self.entries:
-                entry = self.entries[args["memory_id"]]
-                entry.content = args["content"]
-                if args.get("metadata") is not None:
-                    entry.metadata = dict(args["metadata"])
-            elif call.name == "Delete_memory":
-                self.entries.pop(args["memory_id"], None)
-            elif call.name == "Retrieve_memory":
-                for mem_id, text in LISTED_RE.findall(content):
-                    self.retrieved[mem_id] = text
-        return added
-
-    def retrieved_passages(self) -> list[str]:
-        """Retrieved memories, oldest id first (so "later" means later for the reader)."""
-        return [self.retrieved[k] for k in sorted(self.retrieved, key=memory_id_number)]
 
 
 # ------------------------------------------------------------------------- the plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import gymnasium as gym
@@ -12,7 +13,7 @@ import numpy as np
 from agemem_env.actions.parse import parse_action
 from agemem_env.actions.spaces import structured_action_space, text_action_space
 from agemem_env.actions.text import render_completion
-from agemem_env.core import MAX_TOP_K, ParsedAction, ToolResult
+from agemem_env.core import MAX_TOP_K, MemoryHit, ParsedAction, ToolResult
 from agemem_env.embed import Embedder, make_embedder
 from agemem_env.envs.observation import observation_space
 from agemem_env.envs.prompts import system_prompt
@@ -63,7 +64,10 @@ class AgeMemEnv(gym.Env):
     ## Observation Space
     A dict: ``messages`` (system prompt with the tool schemas, then the context, ready for
     a chat template), ``stage`` (1-3), ``round`` (steps taken in this stage),
-    ``context_tokens`` and ``ltm_size``.
+    ``context_tokens`` and ``ltm_size``. ``info`` says what the step did as data:
+    ``step_results`` (per executed call: name, ok, the prose, and ids added / updated /
+    deleted, retrieved hits, messages removed) and ``auto_retrieved`` (the memories Stage 1
+    showed beside the new turns), so agents never parse ids out of the text.
 
     ## Rewards
     Zero until the last step, then R = w_task R_task + w_context R_context + w_memory
@@ -217,6 +221,7 @@ class AgeMemEnv(gym.Env):
         self._last: Evaluation | None = None
         self._last_results: tuple[ToolResult, ...] = ()
         self._last_errors: tuple[str, ...] = ()
+        self._shown: list[MemoryHit] = []  # Stage-1 auto-retrieval hits since the last step
         self._total = 0.0
         self._done = False
 
@@ -236,7 +241,7 @@ class AgeMemEnv(gym.Env):
         self.stm = ShortTermMemory(self.token_counter, self.token_budget)
         self.stm.append("system", self._system_prompt(), "system")
         self.stats, self.steps, self._total, self._done = EpisodeStats(), 0, 0.0, False
-        self._last_results, self._last_errors = (), ()
+        self._last_results, self._last_errors, self._shown = (), (), []
         self._stage2 = mix_reminders(self._order_distractors(), self.task.reminders,
                                      self.np_random)
         self._begin_stage(self.start_stage)
@@ -252,6 +257,7 @@ class AgeMemEnv(gym.Env):
                                "call reset() first")
         self.steps += 1
         self.round += 1
+        self._shown = []
         parsed = parse_action(action, self.action_mode, self.max_action_chars, self.tools)
         results, answer = self._execute(parsed)
         self._record(parsed, results)
@@ -310,6 +316,8 @@ class AgeMemEnv(gym.Env):
                     # embedder reads only its first few hundred tokens anyway.
                     query = turn[: self.ltm.max_content_chars]
                     hits = self.ltm.search(query, top_k=self.top_k)
+                    self._shown.extend(MemoryHit(rec.id, score, rec.content)
+                                       for rec, score in hits)
                     lines = "\n".join(f"{rec.id}: {rec.content}" for rec, _ in hits)
                     self.stm.append("tool", f"Related memories:\n{lines}", "retrieval")
             else:
@@ -475,6 +483,7 @@ class AgeMemEnv(gym.Env):
             "parse_errors": stats.parse_errors,
             "step_results": [result.to_info() for result in self._last_results],
             "step_errors": list(self._last_errors),
+            "auto_retrieved": [asdict(hit) for hit in self._shown],
             "context_tokens": self.stm.total_tokens,
             "ltm_size": len(self.ltm),
             "overflow": stats.first_overflow_step is not None,

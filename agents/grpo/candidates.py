@@ -23,7 +23,8 @@ import numpy as np
 from agemem_env.core import ToolCall
 from agemem_env.embed import HashingEmbedder
 from agemem_env.memory.summarise import SUMMARY_PREFIX
-from agents.observation import memory_id_number, rounds_per_stage, token_budget
+from agents.memory_mirror import MemoryMirror
+from agents.observation import rounds_per_stage, token_budget
 from agents.reader import UNKNOWN, entity_spans, has_change_cue, read
 
 KINDS = ("skip", "add", "filter", "update", "delete", "continue", "summary", "end",
@@ -33,8 +34,6 @@ N_TEXT = 6
 N_SCALAR = 7
 MAX_TURNS = 10  # decisions per step, so a step stays within the parser's call cap
 MAX_TARGETS = 2  # memories offered for update / delete per turn
-_ADDED_RE = re.compile(r"stored as (mem_\d+)")
-_LISTED_RE = re.compile(r"^(mem_\d+)(?: \([-\d.]+\))?: (.*)$", re.MULTILINE)
 _RETRACT_RE = re.compile(r"\b(?:forget|scratch|ignore|disregard|take back)\b", re.IGNORECASE)
 _FIRST_PERSON_RE = re.compile(r"\b(?:i|me|my|mine|i'm|i've)\b", re.IGNORECASE)
 
@@ -52,32 +51,28 @@ class Candidate:
 
 @dataclass
 class EpisodeView:
-    """The agent's mirror of an episode: memories it knows, what it retrieved and asked."""
+    """The agent's view of an episode: its memory mirror, the turns it handled, what it
+    asked and its last calls."""
 
-    memories: dict[str, str] = field(default_factory=dict)
-    retrieved: dict[str, str] = field(default_factory=dict)
+    mirror: MemoryMirror = field(default_factory=MemoryMirror)
     seen: set[str] = field(default_factory=set)
     queried: list[str] = field(default_factory=list)
     last_calls: list[ToolCall] = field(default_factory=list)
     question: str | None = None
 
+    @property
+    def memories(self) -> dict[str, str]:
+        """id -> content of every memory the agent knows."""
+        return self.mirror.contents()
+
+    @property
+    def retrieved(self) -> dict[str, str]:
+        """id -> content of what retrievals showed (and no edit changed since)."""
+        return self.mirror.retrieved
+
     def absorb(self, info: dict[str, Any]) -> None:
         """Learn ids and contents from the last step's results (aligned with its calls)."""
-        for call, result in zip(self.last_calls, info.get("step_results") or [], strict=False):
-            if call.name != result.get("name") or not result.get("ok"):
-                continue
-            content = result.get("content", "")
-            if call.name == "Add_memory" and (match := _ADDED_RE.search(content)):
-                self.memories[match.group(1)] = call.arguments["content"]
-            elif call.name == "Update_memory":
-                self.memories[call.arguments["memory_id"]] = call.arguments["content"]
-                self.retrieved.pop(call.arguments["memory_id"], None)
-            elif call.name == "Delete_memory":
-                self.memories.pop(call.arguments["memory_id"], None)
-                self.retrieved.pop(call.arguments["memory_id"], None)
-            elif call.name == "Retrieve_memory":
-                for mem_id, text in _LISTED_RE.findall(content):
-                    self.retrieved[mem_id] = self.memories[mem_id] = text
+        self.mirror.absorb(self.last_calls, info.get("step_results") or [])
 
 
 class CandidateBuilder:
@@ -204,10 +199,9 @@ class CandidateBuilder:
     @staticmethod
     def _passages(messages: list[dict[str, str]], view: EpisodeView) -> list[str]:
         """Retrieved memories oldest first, then the other user messages in the context."""
-        ordered = sorted(view.retrieved.items(), key=lambda kv: memory_id_number(kv[0]))
         others = [m["content"] for m in messages
                   if m["role"] == "user" and m["content"] != view.question]
-        return [text for _, text in ordered] + others
+        return view.mirror.retrieved_passages() + others
 
 
 def _text_cues(text: str) -> np.ndarray:

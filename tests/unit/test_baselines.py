@@ -7,9 +7,10 @@ import pytest
 
 from agemem_env.core import ToolCall
 from agents.llm import ScriptedBackend
+from agents.memory_mirror import Memory, MemoryMirror
 from agents.registry import make_agent
 from baselines.amem import AMemAgent, rule_evolution, rule_note
-from baselines.common import MAX_CALLS, Memory, MemoryMirror, Plan
+from baselines.common import MAX_CALLS, Plan
 from baselines.langmem import consolidate_rule, read_writes
 from baselines.llm_steps import BadReply, LLMSteps, first_json, string_list
 from baselines.mem0 import Action, Mem0Agent, decide_rule, read_actions
@@ -92,9 +93,10 @@ def test_mirror_absorbs_ids_updates_and_deletes():
     calls = [ToolCall("Add_memory", {"content": "new"}),
              ToolCall("Delete_memory", {"memory_id": "mem_1", "confirmation": True}),
              ToolCall("Retrieve_memory", {"query": "new"})]
-    results = [{"name": "Add_memory", "ok": True, "content": "stored as mem_2"},
-               {"name": "Delete_memory", "ok": True, "content": "mem_1 deleted"},
-               {"name": "Retrieve_memory", "ok": True, "content": "1 memories:\nmem_2 (0.90): new"}]
+    results = [{"name": "Add_memory", "ok": True, "added": ["mem_2"]},
+               {"name": "Delete_memory", "ok": True, "deleted": ["mem_1"]},
+               {"name": "Retrieve_memory", "ok": True,
+                "retrieved": [{"id": "mem_2", "score": 0.9, "content": "new"}]}]
     assert mirror.absorb(calls, results) == ["mem_2"]
     assert list(mirror.entries) == ["mem_2"] and mirror.retrieved == {"mem_2": "new"}
 
