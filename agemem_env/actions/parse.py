@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from agemem_env.actions.text import parse_completion
+from agemem_env.actions.text import parse_text_action
 from agemem_env.core import ParsedAction, ToolCall
 from agemem_env.tools.base import Tool
 from agemem_env.tools.registry import ANSWER, DEFAULT_TOOLS, ToolRegistry
@@ -21,14 +21,12 @@ def parse_action(action: Any, mode: str, max_chars: int,
     ``{"name": ..., "arguments": {...}}``, or a list of those (several calls in one step).
     """
     if mode == "text":
-        if not isinstance(action, str):
-            return ParsedAction(errors=(f"text action must be a str, got {type(action).__name__}",))
-        if len(action) > max_chars:
-            return ParsedAction(
-                errors=(f"completion has {len(action)} characters; the limit is {max_chars}",),
-                raw=action[:max_chars],
-            )
-        return parse_completion(action)
+        return parse_text_action(action, max_chars)
+    return parse_structured_action(action, tools)
+
+
+def parse_structured_action(action: Any, tools: ToolRegistry = DEFAULT_TOOLS) -> ParsedAction:
+    """A structured action (or a list of them) to a ParsedAction; never raises."""
     items = action if isinstance(action, list | tuple) else [action]
     calls: list[ToolCall] = []
     errors: list[str] = []

@@ -61,6 +61,23 @@ _CALL_META_KEYS = frozenset({"name", "type", "id", "function", "call_id"})
 _MAX_ERRORS = 20
 
 
+def parse_text_action(action: Any, max_chars: int) -> ParsedAction:
+    """A text-mode action: a str of at most ``max_chars`` characters, parsed; anything else
+    is a ParsedAction carrying the error (never raises).
+
+    >>> parse_text_action(b"x", 100).errors
+    ('text action must be a str, got bytes',)
+    """
+    if not isinstance(action, str):
+        return ParsedAction(errors=(f"text action must be a str, got {type(action).__name__}",))
+    if len(action) > max_chars:
+        return ParsedAction(
+            errors=(f"completion has {len(action)} characters; the limit is {max_chars}",),
+            raw=action[:max_chars],
+        )
+    return parse_completion(action)
+
+
 def parse_completion(text: str, *, max_calls: int = 16) -> ParsedAction:
     """Parse one raw LLM completion into tool calls, an answer and think text.
 
@@ -230,7 +247,7 @@ def _block_items(body: str, number: int, errors: list[str]) -> list[Any]:
     if not content:
         errors.append(f"{where}: empty; expected a JSON array of tool calls")
         return []
-    values, error = load_json_values(content)
+    values, error = _json_values(content)
     if error:
         errors.append(f"{where}: invalid JSON ({error})")
     items: list[Any] = []
@@ -239,6 +256,14 @@ def _block_items(body: str, number: int, errors: list[str]) -> list[Any]:
     if not items and not error:
         errors.append(f"{where}: the array holds no tool calls")
     return items
+
+
+def _json_values(text: str) -> tuple[list[Any], str | None]:
+    """Well-formed JSON decodes at once; anything else goes to the lenient reader."""
+    try:
+        return [json.loads(text)], None
+    except (ValueError, RecursionError):
+        return load_json_values(text)
 
 
 def _strip_fences(text: str) -> str:
@@ -289,7 +314,7 @@ def _call_arguments(item: dict[str, Any], where: str, errors: list[str]) -> dict
         text = _strip_fences(value)
         if not text:
             return {}
-        values, error = load_json_values(text)
+        values, error = _json_values(text)
         if error or len(values) != 1:
             detail = error or f"{len(values)} JSON values"
             errors.append(f"{where}: '{key}' is a string but not one JSON object ({detail})")

@@ -10,9 +10,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agemem_env.actions.parse import parse_action
+from agemem_env.actions.parse import parse_structured_action
 from agemem_env.actions.spaces import structured_action_space, text_action_space
-from agemem_env.actions.text import render_completion
+from agemem_env.actions.text import parse_text_action, render_completion
 from agemem_env.core import MAX_TOP_K, MemoryHit, ParsedAction, ToolResult
 from agemem_env.embed import Embedder, make_embedder
 from agemem_env.envs.observation import observation_space
@@ -258,7 +258,8 @@ class AgeMemEnv(gym.Env):
         self.steps += 1
         self.round += 1
         self._shown = []
-        parsed = parse_action(action, self.action_mode, self.max_action_chars, self.tools)
+        parsed = (parse_text_action(action, self.max_action_chars) if self.action_mode == "text"
+                  else parse_structured_action(action, self.tools))
         results, answer = self._execute(parsed)
         self._record(parsed, results)
         self._append_turn(action, parsed, results, answer)
