@@ -11,6 +11,7 @@ import pytest
 from agemem_env.core import ToolError
 from agemem_env.embed import HashingEmbedder
 from agemem_env.memory import LongTermMemory
+from agemem_env.memory.sqlite_store import StoreError
 
 FACTS = [
     ("Alice drinks green tea every morning", "preference", {"person": "alice"}),
@@ -122,15 +123,38 @@ BAD_CALLS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "args", "message"), BAD_CALLS)
-def test_bad_input_raises_tool_error_and_changes_nothing(method, args, message, tmp_path) -> None:
-    ltm = filled(tmp_path / "ltm.sqlite")
+@pytest.mark.parametrize("durable", [False, True], ids=["in-memory", "sqlite"])
+@pytest.mark.parametrize(
+    ("method", "args", "message"),
+    BAD_CALLS,
+    ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD_CALLS)],
+)
+def test_bad_input_raises_tool_error_and_changes_nothing(
+    method, args, message, durable, tmp_path
+) -> None:
+    ltm = filled(tmp_path / "ltm.sqlite" if durable else None)
     before = snapshot(ltm)
-    with pytest.raises(ToolError, match=message):
+    with pytest.raises(ToolError, match=message) as info:
         getattr(ltm, method)(*args)
+    assert len(str(info.value)) < 400  # a clear message, not a dump of the input
     assert snapshot(ltm) == before
     assert ltm.consistency_errors() == []
     assert ltm.add("next").id == "mem_5"  # no id was consumed
+
+
+def test_lone_surrogate_is_refused_by_a_file_and_kept_in_memory(tmp_path) -> None:
+    text = "broken \ud800 text"  # what json.loads makes of an LLM's "\\ud800"
+    assert LongTermMemory(HashingEmbedder()).add(text).content == text
+    ltm = filled(tmp_path / "ltm.sqlite")
+    before = snapshot(ltm)
+    with pytest.raises(ToolError, match="content has a lone surrogate"):
+        ltm.add(text)
+    with pytest.raises(ToolError, match="memory_type has a lone surrogate"):
+        ltm.add("fine", memory_type=text[:9])
+    with pytest.raises(ToolError, match="content has a lone surrogate"):
+        ltm.update("mem_1", text)
+    assert snapshot(ltm) == before and ltm.consistency_errors() == []
+    assert ltm.add("ok", metadata={"s": text}).metadata == {"s": text}  # JSON escapes it
 
 
 def test_embedder_failure_changes_nothing(tmp_path) -> None:
@@ -250,3 +274,44 @@ def test_clear_with_restart_ids_numbers_from_one_again(tmp_path):
         assert ltm.add("fourth fact").id == "mem_1"
         assert ltm.consistency_errors() == []
         ltm.close()
+
+
+def test_namespaces_of_one_file(tmp_path) -> None:
+    path = tmp_path / "ltm.sqlite"
+    assert LongTermMemory(HashingEmbedder()).namespace is None
+    with pytest.raises(ValueError, match="needs a path"):
+        LongTermMemory(HashingEmbedder(), namespace="a")
+    a = filled(path)
+    b = LongTermMemory(HashingEmbedder(), path=path)
+    assert (a.namespace, b.namespace) == ("default", "default-2")
+    assert b.add("b's own first").id == "mem_1"
+    b.delete("mem_1")
+    b.clear(restart_ids=True)
+    assert len(a) == 4 and a.consistency_errors() == [] and b.consistency_errors() == []
+    with pytest.raises(ValueError, match="'default' of .* is already open in this process"):
+        LongTermMemory(HashingEmbedder(), path=path, namespace="default")
+    a.close()
+    with LongTermMemory(HashingEmbedder(), path=path, namespace="default") as again:
+        assert [r.content for r in again.records()] == [content for content, _, _ in FACTS]
+
+
+def test_store_failure_is_a_tool_error_and_changes_nothing(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "ltm.sqlite"
+    ltm = filled(path)
+    before = snapshot(ltm)
+    ltm._store._connection().execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    for call in (
+        lambda: ltm.add("new fact"),
+        lambda: ltm.update("mem_1", "changed"),
+        lambda: ltm.delete("mem_2"),
+        lambda: ltm.clear(restart_ids=True),
+    ):
+        with pytest.raises(StoreError, match="database is locked; nothing was changed"):
+            call()
+        assert snapshot(ltm) == before
+    other.execute("ROLLBACK")
+    assert ltm.consistency_errors() == [] and ltm.add("new fact").id == "mem_5"
