@@ -1,11 +1,12 @@
 """Long-term memory: records plus a cosine vector index, in memory or durable in SQLite.
 
 Every public mutation validates all of its input and embeds the text before it touches any
-state, so a call that raises :class:`~agemem_env.core.ToolError` changes nothing. With a
-path, each mutation is committed to SQLite before the in-memory index changes, so the file
-never lags behind what a caller was told; a failing file raises
-:class:`~agemem_env.memory.sqlite_store.StoreError` (a ToolError) and changes nothing. Many
-memories may share one file, each in its own namespace.
+state, so a call that raises :class:`~agemem_env.core.ToolError` changes nothing. Validation
+walks metadata without recursion and names what is wrong (too deep, not JSON, too long), so no
+input an agent sends can raise anything else. With a path, each mutation is committed to
+SQLite before the in-memory index changes, so the file never lags behind what a caller was
+told; a failing file raises :class:`~agemem_env.memory.sqlite_store.StoreError` (a ToolError)
+and changes nothing. Many memories may share one file, each in its own namespace.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from agemem_env.core import ToolError
 from agemem_env.embed import Embedder
+from agemem_env.memory.json_values import check_object, describe, json_text
 from agemem_env.memory.records import MemoryRecord, memory_id, parse_memory_id
 from agemem_env.memory.sqlite_store import SQLiteRecordStore
 from agemem_env.memory.vector_index import make_index
@@ -168,7 +170,7 @@ class LongTermMemory:
         """
         query = self._check_text(query, "query")
         top_k = _check_top_k(top_k)
-        criteria = _check_filter(metadata_filter)
+        criteria = self._check_filter(metadata_filter)
         if not self._records:
             return []
         keys = None
@@ -282,14 +284,15 @@ class LongTermMemory:
     def _seq_of(self, memory_id: object) -> int:
         """Sequence number of an existing id, or a ToolError listing the ids that exist."""
         if not isinstance(memory_id, str):
-            raise ToolError(f"memory_id must be a string like 'mem_1', got {memory_id!r}")
+            raise ToolError(f"memory_id must be a string like 'mem_1', got {describe(memory_id)}")
         seq = parse_memory_id(memory_id)
         if seq is None or seq not in self._records:
             ids = [r.id for r in self._records.values()]
+            named = describe(memory_id)
             if not ids:
-                raise ToolError(f"memory_id {memory_id!r} does not exist; memory is empty")
+                raise ToolError(f"memory_id {named} does not exist; memory is empty")
             listed = ", ".join(ids[:10]) + (f" (and {len(ids) - 10} more)" if len(ids) > 10 else "")
-            raise ToolError(f"memory_id {memory_id!r} does not exist; existing ids: {listed}")
+            raise ToolError(f"memory_id {named} does not exist; existing ids: {listed}")
         return seq
 
     def _check_text(self, text: object, field: str) -> str:
@@ -321,20 +324,21 @@ class LongTermMemory:
         """A deep, JSON-normalised copy, so later edits by the caller cannot reach the store."""
         if metadata is None:
             return {}
-        if not isinstance(metadata, Mapping):
-            raise ToolError(f"metadata must be a JSON object (dict), got {type(metadata).__name__}")
-        if bad := [k for k in metadata if not isinstance(k, str)]:
-            raise ToolError(f"metadata keys must be strings; bad keys: {bad[:5]!r}")
-        try:
-            text = json.dumps(dict(metadata), sort_keys=True, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ToolError(f"metadata must be JSON-serialisable: {exc}") from exc
+        meta = check_object(metadata, "metadata")
+        text = json_text(meta, "metadata", self.max_content_chars)
         if len(text) > self.max_content_chars:
             raise ToolError(
                 f"metadata is {len(text)} characters as JSON, over the limit of "
                 f"{self.max_content_chars}"
             )
         return json.loads(text)
+
+    def _check_filter(self, metadata_filter: object) -> dict[str, Any]:
+        """The filter as JSON values, compared like the metadata they must match."""
+        if metadata_filter is None:
+            return {}
+        criteria = check_object(metadata_filter, "metadata_filter")
+        return json.loads(json_text(criteria, "metadata_filter", self.max_content_chars))
 
     def _embed_one(self, text: str) -> np.ndarray:
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)
@@ -369,7 +373,7 @@ def _check_memory_type(memory_type: object) -> str:
 def _check_step(step: object) -> int:
     # The step comes from the environment, not the agent: a bad one is a bug, not a ToolError.
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise ValueError(f"step must be an int >= 0, got {step!r}")
+        raise ValueError(f"step must be an int >= 0, got {describe(step)}")
     return step
 
 
@@ -377,20 +381,8 @@ def _check_top_k(top_k: object) -> int:
     if isinstance(top_k, float) and top_k.is_integer():
         top_k = int(top_k)  # JSON from an LLM may say 3.0
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
-        raise ToolError(f"top_k must be an integer from 1 to {MAX_TOP_K}, got {top_k!r}")
+        raise ToolError(f"top_k must be an integer from 1 to {MAX_TOP_K}, got {describe(top_k)}")
     return top_k
-
-
-def _check_filter(metadata_filter: object) -> dict[str, Any]:
-    if metadata_filter is None:
-        return {}
-    if not isinstance(metadata_filter, Mapping):
-        raise ToolError(
-            f"metadata_filter must be a JSON object (dict), got {type(metadata_filter).__name__}"
-        )
-    if bad := [k for k in metadata_filter if not isinstance(k, str)]:
-        raise ToolError(f"metadata_filter keys must be strings; bad keys: {bad[:5]!r}")
-    return dict(metadata_filter)
 
 
 def _matches(record: MemoryRecord, criteria: Mapping[str, Any]) -> bool:

@@ -8,7 +8,9 @@ from typing import Any
 
 __all__ = ["MemoryRecord", "memory_id", "parse_memory_id"]
 
-_ID_RE = re.compile(r"mem_([1-9][0-9]*)")
+# At most 18 digits: every such number fits SQLite's 64-bit INTEGER, and a longer string
+# (an LLM may send 5,000 digits) is rejected before int() could hit Python's digit limit.
+_ID_RE = re.compile(r"mem_([1-9][0-9]{0,17})")
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ def memory_id(seq: int) -> str:
 def parse_memory_id(text: object) -> int | None:
     """The sequence number in an id like ``"mem_3"``, or ``None`` for anything else.
 
-    >>> parse_memory_id("mem_3"), parse_memory_id("mem_03")
-    (3, None)
+    >>> parse_memory_id("mem_3"), parse_memory_id("mem_03"), parse_memory_id("mem_" + "9" * 19)
+    (3, None, None)
     """
     if not isinstance(text, str):
         return None

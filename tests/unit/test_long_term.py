@@ -123,11 +123,55 @@ BAD_CALLS = [
 ]
 
 
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HUGE_INT = 10**5000  # str() of it raises ValueError past Python's 4,300-digit limit
+HUGE_ID = "mem_" + "9" * 5000
+# Inputs an LLM (or a careless caller) can send that used to raise something other than
+# ToolError: ValueError, RecursionError or TypeError from deep inside the store.
+ADVERSARIAL_CALLS = [
+    ("update", (HUGE_ID, "ok"), "does not exist"),
+    ("delete", (HUGE_ID,), r"memory_id 'mem_9+\.\.\.9+' does not exist"),
+    ("delete", (HUGE_INT,), "got an integer of about 5000 digits"),
+    ("search", ("q", HUGE_INT), "top_k .* got an integer of about 5000 digits"),
+    ("search", ("q", nested(100_000)), "top_k"),
+    ("add", ("ok", "fact", {"n": HUGE_INT}), r"metadata\['n'\] is an integer of about 5000"),
+    ("add", ("ok", "fact", {"deep": nested(100_000)}), "nested more than 32 levels"),
+    ("add", ("ok", "fact", {"deep": {"a": nested(40)}}), "nested more than 32 levels"),
+    ("add", ("ok", "fact", {"wide": [0] * 10**6}), "holds over 4000 values"),
+    ("search", ("q", 3, {"deep": nested(100_000)}), "metadata_filter is nested more than"),
+    ("search", ("q", 3, {"n": HUGE_INT}), r"metadata_filter\['n'\] is an integer"),
+    ("add", ("ok", "fact", {"v": np.arange(3)}), r"metadata\['v'\] is a numpy.ndarray"),
+    ("add", ("ok", "fact", {"v": [1, np.int64(2)]}), r"metadata\['v'\]\[1\] is a numpy.int64"),
+    ("add", ("ok", "fact", {"v": np.float32(0.5)}), "numpy.float32"),
+    ("add", ("ok", "fact", {"v": np.bool_(True)}), "numpy.bool"),
+    ("add", ("ok", "fact", {"v": {1, 2}}), "is a set; metadata holds only JSON values"),
+    ("add", ("ok", "fact", {"v": b"bytes"}), "is a bytes"),
+    ("add", ("ok", "fact", {"v": 1j}), "is a complex"),
+    ("add", ("ok", "fact", {"v": {(1, 2): "tuple key"}}), "has a key of type tuple"),
+    ("add", ("ok", "fact", {"v": float("inf")}), "JSON numbers must be finite"),
+    (
+        "add",
+        ("ok", "fact", {HUGE_INT: 1}),
+        "keys must be strings; bad keys: an integer of about 5000 digits",
+    ),
+    ("update", ("mem_1", "ok", {"v": np.zeros((2, 2))}), "numpy.ndarray"),
+    ("search", ("q", 3, {"person": np.array(["alice", "bob"])}), "numpy.ndarray"),
+    ("search", ("q", 3, {"person": {"alice"}}), "is a set"),
+    ("search", ("q", 3, {"person": 1j}), "is a complex"),
+]
+
+
 @pytest.mark.parametrize("durable", [False, True], ids=["in-memory", "sqlite"])
 @pytest.mark.parametrize(
     ("method", "args", "message"),
-    BAD_CALLS,
-    ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD_CALLS)],
+    BAD_CALLS + ADVERSARIAL_CALLS,
+    ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD_CALLS + ADVERSARIAL_CALLS)],
 )
 def test_bad_input_raises_tool_error_and_changes_nothing(
     method, args, message, durable, tmp_path
@@ -140,6 +184,21 @@ def test_bad_input_raises_tool_error_and_changes_nothing(
     assert snapshot(ltm) == before
     assert ltm.consistency_errors() == []
     assert ltm.add("next").id == "mem_5"  # no id was consumed
+
+
+def test_huge_ids_are_simply_absent() -> None:
+    ltm = filled()
+    assert ltm.get(HUGE_ID) is None and HUGE_ID not in ltm
+    assert ltm.get("mem_" + "9" * 18) is None  # the longest id that parses
+
+
+def test_metadata_keeps_json_forms_of_python_values() -> None:
+    ltm = LongTermMemory(HashingEmbedder())
+    record = ltm.add("x", metadata={"t": (1, 2), "f": np.float64(0.5), "d": {"k": {1: "a"}}})
+    assert record.metadata == {"t": [1, 2], "f": 0.5, "d": {"k": {"1": "a"}}}
+    assert ltm.search("x", 1, {"t": (1, 2), "d": {"k": {1: "a"}}})[0][0].id == "mem_1"
+    deepest = nested(30)  # 31 lists inside the top object: 32 levels, the most allowed
+    assert ltm.add("y", metadata={"d": deepest}).metadata == {"d": deepest}
 
 
 def test_lone_surrogate_is_refused_by_a_file_and_kept_in_memory(tmp_path) -> None:
