@@ -11,7 +11,7 @@ from agemem_env.memory.short_term import (
     ContextMessage,
     ShortTermMemory,
 )
-from agemem_env.memory.sqlite_store import SQLiteRecordStore, StoredRecord
+from agemem_env.memory.sqlite_store import SQLiteRecordStore, StoredRecord, StoreError
 from agemem_env.memory.vector_index import AutoIndex, ExactIndex, USearchIndex
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "MemoryRecord",
     "SQLiteRecordStore",
     "ShortTermMemory",
+    "StoreError",
     "StoredRecord",
     "USearchIndex",
 ]

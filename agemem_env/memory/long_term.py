@@ -1,9 +1,12 @@
 """Long-term memory: records plus a cosine vector index, in memory or durable in SQLite.
 
 Every public mutation validates all of its input and embeds the text before it touches any
-state, so a call that raises :class:`~agemem_env.core.ToolError` changes nothing. With a path,
-each mutation is committed to SQLite before the in-memory index changes, so the file never
-lags behind what a caller was told.
+state, so a call that raises :class:`~agemem_env.core.ToolError` changes nothing. Validation
+walks metadata without recursion and names what is wrong (too deep, not JSON, too long), so no
+input an agent sends can raise anything else. With a path, each mutation is committed to
+SQLite before the in-memory index changes, so the file never lags behind what a caller was
+told; a failing file raises :class:`~agemem_env.memory.sqlite_store.StoreError` (a ToolError)
+and changes nothing. Many memories may share one file, each in its own namespace.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -20,7 +22,8 @@ import numpy as np
 
 from agemem_env.core import ToolError
 from agemem_env.embed import Embedder
-from agemem_env.memory.records import MemoryRecord
+from agemem_env.memory.json_values import check_object, describe, json_text
+from agemem_env.memory.records import MemoryRecord, memory_id, parse_memory_id
 from agemem_env.memory.sqlite_store import SQLiteRecordStore
 from agemem_env.memory.vector_index import make_index
 
@@ -28,7 +31,6 @@ __all__ = ["LongTermMemory"]
 
 MAX_TOP_K = 100
 MAX_MEMORY_TYPE_CHARS = 64
-_ID_RE = re.compile(r"mem_([1-9][0-9]*)")
 _TYPE_KEYS = ("memory_type", "type")  # filter keys that also match record.memory_type
 
 
@@ -36,16 +38,28 @@ class LongTermMemory:
     """The agent's long-term store, searched by cosine similarity of embeddings.
 
     Ids are ``"mem_1"``, ``"mem_2"``, ... in creation order and are never reused, not even
-    after ``delete`` or ``clear`` (also across reopenings of a durable store).
+    after ``delete`` or ``clear`` (also across reopenings of a durable store), unless
+    ``clear(restart_ids=True)`` starts them again.
+
+    A durable store lives in one namespace of its file, held by this memory alone until
+    ``close`` (or the death of the process): processes and envs sharing a file never see
+    or change each other's records, and each counts its ids from mem_1.
 
     Args:
         embedder: Turns text into unit vectors; its ``name`` is stored with each vector.
         path: SQLite file for a durable store; ``None`` keeps everything in memory.
-            Reopening a path restores records and index (re-embedding if the stored vectors
-            come from another embedder).
+            Reopening a path restores the namespace's records and index (re-embedding if
+            the stored vectors come from another embedder).
+        namespace: With a path, the namespace to hold (1 to 64 letters, digits, ``.``,
+            ``_``, ``-``); ``None`` takes the first free one of ``"default"``,
+            ``"default-2"``, ..., so one process reopening a path gets ``"default"`` back.
+            Refused with ValueError if held by another open memory.
         index: ``"auto"`` (exact while small, usearch when large), ``"exact"`` or
             ``"usearch"``.
         max_content_chars: Longest content (and query, and serialised metadata) accepted.
+
+    Attributes:
+        namespace: The namespace held in the file; ``None`` for an in-memory store.
     """
 
     def __init__(
@@ -54,16 +68,23 @@ class LongTermMemory:
         path: str | os.PathLike[str] | None = None,
         index: str = "auto",
         max_content_chars: int = 4000,
+        namespace: str | None = None,
     ) -> None:
         if not isinstance(max_content_chars, int) or max_content_chars < 1:
             raise ValueError(f"max_content_chars must be an int >= 1, got {max_content_chars!r}")
+        if path is None and namespace is not None:
+            raise ValueError(
+                f"namespace={namespace!r:.80} needs a path: namespaces divide a shared memory "
+                f"file, and an in-memory store is never shared"
+            )
         self.embedder = embedder
         self.max_content_chars = max_content_chars
         self._index_kind = index
         self._index = make_index(index, embedder.dim)
         self._records: dict[int, MemoryRecord] = {}  # seq -> record, in increasing seq
         self._next_seq = 1
-        self._store = SQLiteRecordStore(path) if path is not None else None
+        self._store = SQLiteRecordStore(path, namespace) if path is not None else None
+        self.namespace = self._store.namespace if self._store is not None else None
         if self._store is not None:
             try:
                 self._restore()
@@ -81,15 +102,18 @@ class LongTermMemory:
         step: int = 0,
     ) -> MemoryRecord:
         """Store a new memory and return it (with its new id)."""
-        content = self._check_text(content, "content")
-        memory_type = _check_memory_type(memory_type)
+        content = self._check_storable(self._check_text(content, "content"), "content")
+        memory_type = self._check_storable(_check_memory_type(memory_type), "memory_type")
         meta = self._check_metadata(metadata)
         step = _check_step(step)
         vector = self._embed_one(content)
-        seq = self._next_seq
-        record = MemoryRecord(f"mem_{seq}", content, memory_type, meta, step, step)
-        if self._store is not None:
-            self._store.insert(record, seq, vector, self.embedder.name)
+        if self._store is not None:  # the file allocates the id, in the inserting transaction
+            name = self.embedder.name
+            stored = self._store.insert(content, memory_type, meta, step, vector, name)
+            seq, record = stored.seq, stored.record
+        else:
+            seq = self._next_seq
+            record = MemoryRecord(memory_id(seq), content, memory_type, meta, step, step)
         self._index.add(seq, vector)
         self._records[seq] = record
         self._next_seq = seq + 1
@@ -104,7 +128,7 @@ class LongTermMemory:
     ) -> MemoryRecord:
         """Replace a memory's content (and metadata, unless ``None``); return the new record."""
         seq = self._seq_of(memory_id)
-        content = self._check_text(content, "content")
+        content = self._check_storable(self._check_text(content, "content"), "content")
         old = self._records[seq]
         meta = old.metadata if metadata is None else self._check_metadata(metadata)
         step = _check_step(step)
@@ -126,7 +150,7 @@ class LongTermMemory:
 
     def get(self, memory_id: str) -> MemoryRecord | None:
         """The memory with this id, or ``None``."""
-        seq = _parse_id(memory_id)
+        seq = parse_memory_id(memory_id)
         record = self._records.get(seq) if seq is not None else None
         return _export(record) if record is not None else None
 
@@ -146,7 +170,7 @@ class LongTermMemory:
         """
         query = self._check_text(query, "query")
         top_k = _check_top_k(top_k)
-        criteria = _check_filter(metadata_filter)
+        criteria = self._check_filter(metadata_filter)
         if not self._records:
             return []
         keys = None
@@ -165,12 +189,13 @@ class LongTermMemory:
         return len(self._records)
 
     def __contains__(self, memory_id: object) -> bool:
-        seq = _parse_id(memory_id)
+        seq = parse_memory_id(memory_id)
         return seq is not None and seq in self._records
 
     def clear(self, restart_ids: bool = False) -> None:
-        """Forget every memory (also in the file). New ids continue upwards, unless
-        ``restart_ids``: then the next id is mem_1 again (a fresh episode's memory)."""
+        """Forget every memory (also in the file, in this namespace only). New ids continue
+        upwards, unless ``restart_ids``: then the next id is mem_1 again (a fresh episode's
+        memory)."""
         if self._store is not None:
             self._store.clear(restart_ids)
         self._index = make_index(self._index_kind, self.embedder.dim)
@@ -179,7 +204,8 @@ class LongTermMemory:
             self._next_seq = 1
 
     def close(self) -> None:
-        """Close the SQLite file, if any; in-memory reads keep working."""
+        """Close the SQLite file, if any, and free its namespace; in-memory reads keep
+        working."""
         if self._store is not None:
             self._store.close()
 
@@ -208,7 +234,7 @@ class LongTermMemory:
         if extra := sorted(index_keys - seqs):
             errors.append(f"index keys with no record: {_ids(extra)}")
         for seq, record in self._records.items():
-            if record.id != f"mem_{seq}":
+            if record.id != memory_id(seq):
                 errors.append(f"record {record.id} is stored under sequence number {seq}")
         if seqs and max(seqs) >= self._next_seq:
             errors.append(f"next id mem_{self._next_seq} would reuse an existing id")
@@ -258,14 +284,15 @@ class LongTermMemory:
     def _seq_of(self, memory_id: object) -> int:
         """Sequence number of an existing id, or a ToolError listing the ids that exist."""
         if not isinstance(memory_id, str):
-            raise ToolError(f"memory_id must be a string like 'mem_1', got {memory_id!r}")
-        seq = _parse_id(memory_id)
+            raise ToolError(f"memory_id must be a string like 'mem_1', got {describe(memory_id)}")
+        seq = parse_memory_id(memory_id)
         if seq is None or seq not in self._records:
             ids = [r.id for r in self._records.values()]
+            named = describe(memory_id)
             if not ids:
-                raise ToolError(f"memory_id {memory_id!r} does not exist; memory is empty")
+                raise ToolError(f"memory_id {named} does not exist; memory is empty")
             listed = ", ".join(ids[:10]) + (f" (and {len(ids) - 10} more)" if len(ids) > 10 else "")
-            raise ToolError(f"memory_id {memory_id!r} does not exist; existing ids: {listed}")
+            raise ToolError(f"memory_id {named} does not exist; existing ids: {listed}")
         return seq
 
     def _check_text(self, text: object, field: str) -> str:
@@ -281,24 +308,37 @@ class LongTermMemory:
             )
         return text
 
+    def _check_storable(self, text: str, field: str) -> str:
+        """Refuse, for a durable store, text that UTF-8 (and so SQLite) cannot hold."""
+        if self._store is not None:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ToolError(
+                    f"{field} has a lone surrogate ({text[exc.start]!r} at index {exc.start}), "
+                    f"which is not text and cannot be stored in the memory file"
+                ) from exc
+        return text
+
     def _check_metadata(self, metadata: object) -> dict[str, Any]:
         """A deep, JSON-normalised copy, so later edits by the caller cannot reach the store."""
         if metadata is None:
             return {}
-        if not isinstance(metadata, Mapping):
-            raise ToolError(f"metadata must be a JSON object (dict), got {type(metadata).__name__}")
-        if bad := [k for k in metadata if not isinstance(k, str)]:
-            raise ToolError(f"metadata keys must be strings; bad keys: {bad[:5]!r}")
-        try:
-            text = json.dumps(dict(metadata), sort_keys=True, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ToolError(f"metadata must be JSON-serialisable: {exc}") from exc
+        meta = check_object(metadata, "metadata")
+        text = json_text(meta, "metadata", self.max_content_chars)
         if len(text) > self.max_content_chars:
             raise ToolError(
                 f"metadata is {len(text)} characters as JSON, over the limit of "
                 f"{self.max_content_chars}"
             )
         return json.loads(text)
+
+    def _check_filter(self, metadata_filter: object) -> dict[str, Any]:
+        """The filter as JSON values, compared like the metadata they must match."""
+        if metadata_filter is None:
+            return {}
+        criteria = check_object(metadata_filter, "metadata_filter")
+        return json.loads(json_text(criteria, "metadata_filter", self.max_content_chars))
 
     def _embed_one(self, text: str) -> np.ndarray:
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)
@@ -313,13 +353,6 @@ class LongTermMemory:
 def _export(record: MemoryRecord) -> MemoryRecord:
     """A copy whose metadata the caller may mutate without touching the store."""
     return replace(record, metadata=copy.deepcopy(record.metadata))
-
-
-def _parse_id(memory_id: object) -> int | None:
-    if not isinstance(memory_id, str):
-        return None
-    match = _ID_RE.fullmatch(memory_id)
-    return int(match.group(1)) if match else None
 
 
 def _ids(seqs: list[int]) -> str:
@@ -340,7 +373,7 @@ def _check_memory_type(memory_type: object) -> str:
 def _check_step(step: object) -> int:
     # The step comes from the environment, not the agent: a bad one is a bug, not a ToolError.
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise ValueError(f"step must be an int >= 0, got {step!r}")
+        raise ValueError(f"step must be an int >= 0, got {describe(step)}")
     return step
 
 
@@ -348,20 +381,8 @@ def _check_top_k(top_k: object) -> int:
     if isinstance(top_k, float) and top_k.is_integer():
         top_k = int(top_k)  # JSON from an LLM may say 3.0
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
-        raise ToolError(f"top_k must be an integer from 1 to {MAX_TOP_K}, got {top_k!r}")
+        raise ToolError(f"top_k must be an integer from 1 to {MAX_TOP_K}, got {describe(top_k)}")
     return top_k
-
-
-def _check_filter(metadata_filter: object) -> dict[str, Any]:
-    if metadata_filter is None:
-        return {}
-    if not isinstance(metadata_filter, Mapping):
-        raise ToolError(
-            f"metadata_filter must be a JSON object (dict), got {type(metadata_filter).__name__}"
-        )
-    if bad := [k for k in metadata_filter if not isinstance(k, str)]:
-        raise ToolError(f"metadata_filter keys must be strings; bad keys: {bad[:5]!r}")
-    return dict(metadata_filter)
 
 
 def _matches(record: MemoryRecord, criteria: Mapping[str, Any]) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from agemem_env.core import ToolError
 from agemem_env.embed import HashingEmbedder
 from agemem_env.memory import LongTermMemory
+from agemem_env.memory.sqlite_store import StoreError
 
 FACTS = [
     ("Alice drinks green tea every morning", "preference", {"person": "alice"}),
@@ -122,15 +123,97 @@ BAD_CALLS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "args", "message"), BAD_CALLS)
-def test_bad_input_raises_tool_error_and_changes_nothing(method, args, message, tmp_path) -> None:
-    ltm = filled(tmp_path / "ltm.sqlite")
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HUGE_INT = 10**5000  # str() of it raises ValueError past Python's 4,300-digit limit
+HUGE_ID = "mem_" + "9" * 5000
+# Inputs an LLM (or a careless caller) can send that used to raise something other than
+# ToolError: ValueError, RecursionError or TypeError from deep inside the store.
+ADVERSARIAL_CALLS = [
+    ("update", (HUGE_ID, "ok"), "does not exist"),
+    ("delete", (HUGE_ID,), r"memory_id 'mem_9+\.\.\.9+' does not exist"),
+    ("delete", (HUGE_INT,), "got an integer of about 5000 digits"),
+    ("search", ("q", HUGE_INT), "top_k .* got an integer of about 5000 digits"),
+    ("search", ("q", nested(100_000)), "top_k"),
+    ("add", ("ok", "fact", {"n": HUGE_INT}), r"metadata\['n'\] is an integer of about 5000"),
+    ("add", ("ok", "fact", {"deep": nested(100_000)}), "nested more than 32 levels"),
+    ("add", ("ok", "fact", {"deep": {"a": nested(40)}}), "nested more than 32 levels"),
+    ("add", ("ok", "fact", {"wide": [0] * 10**6}), "holds over 4000 values"),
+    ("search", ("q", 3, {"deep": nested(100_000)}), "metadata_filter is nested more than"),
+    ("search", ("q", 3, {"n": HUGE_INT}), r"metadata_filter\['n'\] is an integer"),
+    ("add", ("ok", "fact", {"v": np.arange(3)}), r"metadata\['v'\] is a numpy.ndarray"),
+    ("add", ("ok", "fact", {"v": [1, np.int64(2)]}), r"metadata\['v'\]\[1\] is a numpy.int64"),
+    ("add", ("ok", "fact", {"v": np.float32(0.5)}), "numpy.float32"),
+    ("add", ("ok", "fact", {"v": np.bool_(True)}), "numpy.bool"),
+    ("add", ("ok", "fact", {"v": {1, 2}}), "is a set; metadata holds only JSON values"),
+    ("add", ("ok", "fact", {"v": b"bytes"}), "is a bytes"),
+    ("add", ("ok", "fact", {"v": 1j}), "is a complex"),
+    ("add", ("ok", "fact", {"v": {(1, 2): "tuple key"}}), "has a key of type tuple"),
+    ("add", ("ok", "fact", {"v": float("inf")}), "JSON numbers must be finite"),
+    (
+        "add",
+        ("ok", "fact", {HUGE_INT: 1}),
+        "keys must be strings; bad keys: an integer of about 5000 digits",
+    ),
+    ("update", ("mem_1", "ok", {"v": np.zeros((2, 2))}), "numpy.ndarray"),
+    ("search", ("q", 3, {"person": np.array(["alice", "bob"])}), "numpy.ndarray"),
+    ("search", ("q", 3, {"person": {"alice"}}), "is a set"),
+    ("search", ("q", 3, {"person": 1j}), "is a complex"),
+]
+
+
+@pytest.mark.parametrize("durable", [False, True], ids=["in-memory", "sqlite"])
+@pytest.mark.parametrize(
+    ("method", "args", "message"),
+    BAD_CALLS + ADVERSARIAL_CALLS,
+    ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD_CALLS + ADVERSARIAL_CALLS)],
+)
+def test_bad_input_raises_tool_error_and_changes_nothing(
+    method, args, message, durable, tmp_path
+) -> None:
+    ltm = filled(tmp_path / "ltm.sqlite" if durable else None)
     before = snapshot(ltm)
-    with pytest.raises(ToolError, match=message):
+    with pytest.raises(ToolError, match=message) as info:
         getattr(ltm, method)(*args)
+    assert len(str(info.value)) < 400  # a clear message, not a dump of the input
     assert snapshot(ltm) == before
     assert ltm.consistency_errors() == []
     assert ltm.add("next").id == "mem_5"  # no id was consumed
+
+
+def test_huge_ids_are_simply_absent() -> None:
+    ltm = filled()
+    assert ltm.get(HUGE_ID) is None and HUGE_ID not in ltm
+    assert ltm.get("mem_" + "9" * 18) is None  # the longest id that parses
+
+
+def test_metadata_keeps_json_forms_of_python_values() -> None:
+    ltm = LongTermMemory(HashingEmbedder())
+    record = ltm.add("x", metadata={"t": (1, 2), "f": np.float64(0.5), "d": {"k": {1: "a"}}})
+    assert record.metadata == {"t": [1, 2], "f": 0.5, "d": {"k": {"1": "a"}}}
+    assert ltm.search("x", 1, {"t": (1, 2), "d": {"k": {1: "a"}}})[0][0].id == "mem_1"
+    deepest = nested(30)  # 31 lists inside the top object: 32 levels, the most allowed
+    assert ltm.add("y", metadata={"d": deepest}).metadata == {"d": deepest}
+
+
+def test_lone_surrogate_is_refused_by_a_file_and_kept_in_memory(tmp_path) -> None:
+    text = "broken \ud800 text"  # what json.loads makes of an LLM's "\\ud800"
+    assert LongTermMemory(HashingEmbedder()).add(text).content == text
+    ltm = filled(tmp_path / "ltm.sqlite")
+    before = snapshot(ltm)
+    with pytest.raises(ToolError, match="content has a lone surrogate"):
+        ltm.add(text)
+    with pytest.raises(ToolError, match="memory_type has a lone surrogate"):
+        ltm.add("fine", memory_type=text[:9])
+    with pytest.raises(ToolError, match="content has a lone surrogate"):
+        ltm.update("mem_1", text)
+    assert snapshot(ltm) == before and ltm.consistency_errors() == []
+    assert ltm.add("ok", metadata={"s": text}).metadata == {"s": text}  # JSON escapes it
 
 
 def test_embedder_failure_changes_nothing(tmp_path) -> None:
@@ -250,3 +333,44 @@ def test_clear_with_restart_ids_numbers_from_one_again(tmp_path):
         assert ltm.add("fourth fact").id == "mem_1"
         assert ltm.consistency_errors() == []
         ltm.close()
+
+
+def test_namespaces_of_one_file(tmp_path) -> None:
+    path = tmp_path / "ltm.sqlite"
+    assert LongTermMemory(HashingEmbedder()).namespace is None
+    with pytest.raises(ValueError, match="needs a path"):
+        LongTermMemory(HashingEmbedder(), namespace="a")
+    a = filled(path)
+    b = LongTermMemory(HashingEmbedder(), path=path)
+    assert (a.namespace, b.namespace) == ("default", "default-2")
+    assert b.add("b's own first").id == "mem_1"
+    b.delete("mem_1")
+    b.clear(restart_ids=True)
+    assert len(a) == 4 and a.consistency_errors() == [] and b.consistency_errors() == []
+    with pytest.raises(ValueError, match="'default' of .* is already open in this process"):
+        LongTermMemory(HashingEmbedder(), path=path, namespace="default")
+    a.close()
+    with LongTermMemory(HashingEmbedder(), path=path, namespace="default") as again:
+        assert [r.content for r in again.records()] == [content for content, _, _ in FACTS]
+
+
+def test_store_failure_is_a_tool_error_and_changes_nothing(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "ltm.sqlite"
+    ltm = filled(path)
+    before = snapshot(ltm)
+    ltm._store._connection().execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    for call in (
+        lambda: ltm.add("new fact"),
+        lambda: ltm.update("mem_1", "changed"),
+        lambda: ltm.delete("mem_2"),
+        lambda: ltm.clear(restart_ids=True),
+    ):
+        with pytest.raises(StoreError, match="database is locked; nothing was changed"):
+            call()
+        assert snapshot(ltm) == before
+    other.execute("ROLLBACK")
+    assert ltm.consistency_errors() == [] and ltm.add("new fact").id == "mem_5"
