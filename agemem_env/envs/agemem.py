@@ -113,6 +113,8 @@ class AgeMemEnv(gym.Env):
     | support_threshold | float              | 0.6 / 0.7    | support cut-off of the scorer        |
     | ltm_path          | str                | None         | SQLite file for a durable LTM        |
     | ltm_reset         | bool               | True         | clear LTM at every reset             |
+    | ltm_namespace     | str                | None         | namespace in ltm_path (None: first   |
+    |                   |                    |              | free of default, default-2, ...)     |
     | start_stage       | int                | 1            | begin at a later stage               |
     | prefill           | str                | "none"       | "none", "oracle", "information"      |
     | auto_retrieve     | bool               | True         | Stage-1 retrieval per turn (Alg. 3)  |
@@ -158,6 +160,7 @@ class AgeMemEnv(gym.Env):
         support_threshold: float | None = None,
         ltm_path: str | os.PathLike | None = None,
         ltm_reset: bool = True,
+        ltm_namespace: str | None = None,
         start_stage: int = 1,
         prefill: str = "none",
         auto_retrieve: bool = True,
@@ -189,7 +192,7 @@ class AgeMemEnv(gym.Env):
         self.action_mode, self.reward_mode = action_mode, reward_mode
         self.token_budget, self.rounds_per_stage = token_budget, rounds_per_stage
         self.top_k, self.filter_threshold = top_k, filter_threshold
-        self.ltm_path, self.ltm_reset = ltm_path, ltm_reset
+        self.ltm_path, self.ltm_reset, self.ltm_namespace = ltm_path, ltm_reset, ltm_namespace
         self.auto_retrieve, self.answer_ends_stage = auto_retrieve, answer_ends_stage
         self.overflow_policy, self.max_action_chars = overflow_policy, max_action_chars
         self.render_mode = render_mode
@@ -232,7 +235,8 @@ class AgeMemEnv(gym.Env):
         options = options or {}
         self.task = self._pick_task(options)
         if self.ltm is None:
-            self.ltm = LongTermMemory(self.embedder, path=self.ltm_path)
+            self.ltm = LongTermMemory(self.embedder, path=self.ltm_path,
+                                      namespace=self.ltm_namespace)
         if self.ltm_reset:
             # A fresh memory per episode: ids restart, so an episode never depends on
             # what the env played before.
@@ -487,6 +491,7 @@ class AgeMemEnv(gym.Env):
             "auto_retrieved": [asdict(hit) for hit in self._shown],
             "context_tokens": self.stm.total_tokens,
             "ltm_size": len(self.ltm),
+            "ltm_namespace": self.ltm.namespace,
             "overflow": stats.first_overflow_step is not None,
             "answer": stats.answer,
             "judge": None if ev.judge is None else vars(ev.judge).copy(),

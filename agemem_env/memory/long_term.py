@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from agemem_env.core import ToolError
+from agemem_env.core import MAX_TOP_K, ToolError
 from agemem_env.embed import Embedder
 from agemem_env.memory.json_values import check_object, describe, json_text
 from agemem_env.memory.records import MemoryRecord, memory_id, parse_memory_id
@@ -29,7 +29,6 @@ from agemem_env.memory.vector_index import make_index
 
 __all__ = ["LongTermMemory"]
 
-MAX_TOP_K = 100
 MAX_MEMORY_TYPE_CHARS = 64
 _TYPE_KEYS = ("memory_type", "type")  # filter keys that also match record.memory_type
 
@@ -164,7 +163,7 @@ class LongTermMemory:
 
         Args:
             query: Text to match.
-            top_k: How many results, 1 to 100.
+            top_k: How many results, 1 to ``core.MAX_TOP_K`` (20).
             metadata_filter: Keep only records whose metadata has every key with an equal
                 value; ``"memory_type"`` and ``"type"`` also match the record's type.
         """

@@ -221,3 +221,28 @@ def test_delete_and_reset_in_one_namespace_never_touch_another(tmp_path) -> None
     with LongTermMemory(HashingEmbedder(), path=path, namespace="default-2") as other:
         assert [r.content for r in other.records()] == ["the other env's memory, updated"]
         assert other.consistency_errors() == []
+
+
+def test_two_envs_on_one_file_keep_their_own_memories(tmp_path) -> None:
+    import gymnasium as gym
+
+    import agemem_env  # noqa: F401  (registers the ids)
+    from agemem_env.actions import render_completion
+    from agemem_env.core import ToolCall
+
+    path = tmp_path / "shared.sqlite"
+    envs = [gym.make("AgeMem-Stage3-v0", embedder="hashing", ltm_path=str(path))
+            for _ in range(2)]
+    try:
+        for env, text in zip(envs, ("A's fact", "B's fact"), strict=True):
+            env.reset(seed=0)
+            *_, info = env.step(render_completion([ToolCall("Add_memory", {"content": text})]))
+            assert info["step_results"][0]["added"] == ["mem_1"]
+        assert {env.unwrapped.ltm.namespace for env in envs} == {"default", "default-2"}
+        delete = ToolCall("Delete_memory", {"memory_id": "mem_1", "confirmation": True})
+        envs[0].step(render_completion([delete]))
+        envs[0].reset(seed=1)  # a reset clears only its own namespace
+        assert [r.content for r in envs[1].unwrapped.ltm.records()] == ["B's fact"]
+    finally:
+        for env in envs:
+            env.close()

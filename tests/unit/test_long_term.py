@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from agemem_env.core import ToolError
+from agemem_env.core import MAX_TOP_K, ToolError
 from agemem_env.embed import HashingEmbedder
 from agemem_env.memory import LongTermMemory
 from agemem_env.memory.sqlite_store import StoreError
@@ -62,7 +62,7 @@ def test_search_ranks_by_similarity(index: str) -> None:
     results = ltm.search("what tea does Alice drink", top_k=2)
     assert results[0][0].id == "mem_1"
     assert results[0][1] >= results[1][1]
-    assert len(ltm.search("anything", top_k=100)) == 4
+    assert len(ltm.search("anything", top_k=MAX_TOP_K)) == 4
 
 
 def test_metadata_filter_and_type_keys() -> None:
