@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chat_stub import ChatServer
+from chat_stub import ChatServer, toy_reply
 from chat_stub import chat_server as serve_chat
 
 from agemem_env.core import ToolCall
@@ -28,6 +28,7 @@ from agents.llm import (
     TransformersBackend,
     make_backend,
 )
+from agents.llm.chat_format import tags_chat
 from agents.llm_agent import LLMAgent
 from agents.protocol import Agent, TaskInfo
 
@@ -141,6 +142,37 @@ def test_openai_backend_retries_transient_errors_only(chat_server):
     assert len(chat_server.requests) == 3  # a 400 is not retried
 
 
+def test_openai_batch_keeps_up_to_max_concurrency_requests_in_flight(chat_server):
+    chat_server.delay, chat_server.reply_fn = 0.2, toy_reply
+    backend = OpenAICompatibleBackend(chat_server.url, "m", max_concurrency=4)
+    requests = [ChatRequest([{"role": "user", "content": f"where q{i}?"}]) for i in range(8)]
+    start = time.perf_counter()
+    results = backend.generate_batch(requests)
+    assert [r.text for r in results] == [f"<answer>q{i}</answer>" for i in range(8)]
+    assert chat_server.max_in_flight == 4 and time.perf_counter() - start < 1.5
+
+
+def test_openai_batch_retries_and_fails_per_request(chat_server):
+    seen: dict[str, int] = {}
+
+    def flaky(request: dict[str, Any]) -> tuple[int, Any]:
+        text = request["messages"][-1]["content"]
+        seen[text] = seen.get(text, 0) + 1
+        if text == "b?" and seen[text] == 1:
+            return 503, {"message": "warming up"}
+        if text == "c?":
+            return 400, {"detail": "bad messages"}
+        return toy_reply(request)
+
+    chat_server.reply_fn = flaky
+    backend = OpenAICompatibleBackend(chat_server.url, "m", max_retries=1)
+    chats = [[{"role": "user", "content": t}] for t in ("a?", "b?", "c?")]
+    results = backend.generate_batch([ChatRequest(chat) for chat in chats])
+    assert [r.text for r in results[:2]] == ["<answer>a</answer>", "<answer>b</answer>"]
+    assert isinstance(results[2], BackendError) and "HTTP 400: bad messages" in str(results[2])
+    assert seen == {"a?": 1, "b?": 2, "c?": 1}  # only the transient failure was retried
+
+
 def test_openai_backend_reports_unreachable_server():
     backend = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", timeout=2.0)
     with pytest.raises(BackendError, match="unreachable|connection|timed out"):
@@ -207,10 +239,15 @@ def test_llm_agent_plays_a_stage3_episode_through_a_chat_server(chat_server, mak
     assert info["judge"]["f1"] == 1.0 and info["answer"] == env.unwrapped.task.answers[0]
     assert (info["parse_errors"], info["tool_errors"]) == (0, 0)
     assert info["tool_calls"]["Retrieve_memory"] == 1 and info["ltm_size"] >= 1
-    # The agent sends the env's chat as it is: system prompt with schemas, own completions.
-    assert [r["messages"] for r in chat_server.requests] == sent
+    # The env's chat in the tag format: system prompt with schemas, own completions, and
+    # tool results as user messages (no bare "tool" role, which servers reject).
+    assert [r["messages"] for r in chat_server.requests] == [tags_chat(m) for m in sent]
     assert sent[0][0]["role"] == "system" and '"name": "Add_memory"' in sent[0][0]["content"]
-    assert {"role": "assistant", "content": replies[0]} in sent[1]
+    assert {"role": "assistant", "content": replies[0]} in chat_server.requests[1]["messages"]
+    roles = {m["role"] for r in chat_server.requests for m in r["messages"]}
+    assert roles == {"system", "user", "assistant"}
+    assert any(m["content"].startswith("[tool result] [Add_memory] (ok)")
+               for m in chat_server.requests[1]["messages"])
     assert [r["seed"] for r in chat_server.requests] == [0, 1, 2, 3, 4]
     assert [r["max_tokens"] for r in chat_server.requests] == [64] * 5
     assert (agent.usage.calls, agent.usage.prompt_tokens, agent.usage.completion_tokens) == (
