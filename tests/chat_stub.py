@@ -125,10 +125,14 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 resets a burst of 16 concurrent connects
+
+
 @contextmanager
 def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Run an http.server handler on 127.0.0.1 in a thread; yields ``http://host:port``."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _Server(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     httpd.block_on_close = False  # a handler still sleeping must not hold up teardown
     httpd.handle_error = lambda request, address: None  # a timed-out client hung up
