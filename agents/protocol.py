@@ -76,8 +76,11 @@ def act_batch(
                 results[i] = _act_or_error(agents[i], observations[i], infos[i])
             continue
         try:
-            actions = batch([agents[i] for i in slots], [observations[i] for i in slots],
-                            [infos[i] for i in slots])
+            actions = list(batch([agents[i] for i in slots], [observations[i] for i in slots],
+                                 [infos[i] for i in slots]))
+            if len(actions) != len(slots):
+                raise TypeError(f"{getattr(batch, '__qualname__', batch)} returned "
+                                f"{len(actions)} actions for {len(slots)} agents")
         except Exception as error:  # a broken batch call fails its own group only
             actions = [error] * len(slots)
         for i, action in zip(slots, actions, strict=True):
@@ -90,7 +93,7 @@ def batch_act_of(agent: Agent) -> BatchAct | None:
 
     That is its class's ``act_batch``; or, for an agent whose LLM calls happen inside
     ``act`` through an ``llm`` helper that says so (``thread_batching``, as the
-    baselines' LLMSteps do), ``agents.llm.batching.threaded_act_batch``.
+    baselines' LLMSteps do), ``threaded_act_batch``.
     """
     batch = getattr(type(agent), "act_batch", None)
     if callable(batch):

@@ -145,3 +145,21 @@ def test_generate_outside_a_scope_is_a_plain_call():
     backend = ScriptedBackend(["<answer>x</answer>"])
     assert batching.generate(backend, [{"role": "user", "content": "q"}]).text.endswith(
         "</answer>")
+
+
+def test_a_broken_batch_form_fails_its_group_only():
+    class Short:
+        name = "short"
+
+        @staticmethod
+        def act_batch(agents, observations, infos):
+            return ["<answer>x</answer>"]  # one action for every agent: a bug
+
+        def act(self, observation, info):
+            return "<answer>x</answer>"
+
+    actions = act_batch([Short(), Short(), LLMAgent(BatchingBackend())],
+                        [_obs("a"), _obs("b"), _obs("q?")], [{}] * 3)
+    assert all(isinstance(a, TypeError) and "1 actions for 2 agents" in str(a)
+               for a in actions[:2])
+    assert actions[2] == "<answer>q</answer>"
