@@ -177,13 +177,17 @@ def test_llm_agents_on_one_scripted_backend_match_the_sequential_run():
         _llm_records(backend, "none", 1))
 
 
-@pytest.mark.parametrize("name", ["mem0", "amem"])
+LLM_BASELINES = ("no-memory", "rag", "mem0", "mem0g", "amem", "langmem", "atommem")
+
+
+@pytest.mark.parametrize("name", LLM_BASELINES)
 def test_llm_baselines_batch_their_steps_and_match_the_sequential_run(name):
     with chat_server(reply_fn=_json_steps) as server:
         spec = f"openai:{server.url}#toy"
+        extra = {} if name == "no-memory" else {"embedder": "hashing"}
 
         def factory():
-            return make_agent(name, backend=spec, embedder="hashing")
+            return make_agent(name, backend=spec, **extra)
 
         kwargs = {"episodes": 6, "seed": 1, "env_kwargs": FAST, "progress": False}
         sequential = run_episodes(ENV, factory, **kwargs)
