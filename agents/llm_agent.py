@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from agents.llm import ChatBackend, Completion, make_backend
+from agents.llm import ChatBackend, make_backend
+from agents.llm.base import ChatRequest, Completion, generate_many
+from agents.llm.usage import LLMCall, LLMUsage
 from agents.protocol import TaskInfo
 
-
-@dataclass
-class LLMUsage:
-    """What the back-end was asked for, summed over every ``act`` since construction."""
-
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
-
-    @property
-    def tokens_per_second(self) -> float:
-        """Completion tokens per back-end second, prompt encoding included; 0 before a call."""
-        return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
-
-    def record(self, completion: Completion) -> None:
-        """Add one completion's counts."""
-        self.calls += 1
-        self.prompt_tokens += completion.prompt_tokens
-        self.completion_tokens += completion.completion_tokens
-        self.seconds += completion.seconds
+__all__ = ["LLMAgent", "LLMUsage"]
 
 
 class LLMAgent:
@@ -40,6 +22,9 @@ class LLMAgent:
 
     A ``BackendError`` propagates unchanged for the runner to record; the env is never
     touched by the agent, so it is exactly as it was before the failed ``act``.
+
+    ``act_batch`` acts for many LLMAgents at once (one per vector slot, each with its own
+    episode): their chats go to each shared back-end as one ``generate_many`` call.
 
     Args:
         backend: A ChatBackend or a spec for ``agents.llm.make_backend`` (``"smollm2"``,
@@ -66,10 +51,12 @@ class LLMAgent:
         self.usage = LLMUsage()
         # This episode's completions, in order: a trainer reads their token log-probs.
         self.completions: list[Completion] = []
+        # This episode's LLM calls (agents.llm.usage): one per completion.
+        self.llm_usage: list[LLMCall] = []
         self._seed: int | None = None
 
     def reset(self, task_info: TaskInfo) -> None:
-        """Keep the episode seed and forget the previous episode's completions.
+        """Keep the episode seed and forget the previous episode's completions and calls.
 
         Raises:
             ValueError: the env is not in text mode.
@@ -79,6 +66,7 @@ class LLMAgent:
                              f"{task_info.action_mode!r}: make it with action_mode='text'")
         self._seed = task_info.seed
         self.completions = []
+        self.llm_usage = []
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> str:
         """The back-end's completion for the observation's messages.
@@ -90,14 +78,44 @@ class LLMAgent:
             BackendError: the back-end failed; nothing was recorded.
             KeyError: the observation has no ``messages``.
         """
-        messages = observation["messages"]
-        seed = None if self._seed is None else self._seed + len(self.completions)
+        request = self._request(observation)
         completion = self.backend.generate(
-            messages,
-            max_new_tokens=self.max_new_tokens,
-            temperature=self.temperature,
-            seed=seed,
+            request.messages, max_new_tokens=request.max_new_tokens,
+            temperature=request.temperature, seed=request.seed,
         )
+        return self._take(completion)
+
+    @staticmethod
+    def act_batch(agents: Sequence[LLMAgent], observations: Sequence[dict[str, Any]],
+                  infos: Sequence[dict[str, Any]]) -> list[str | Exception]:
+        """``act`` for each (agent, observation), the chats of agents that share a
+        back-end sent together; a failed agent gets its exception in its place (and
+        records nothing), the others their completion text."""
+        results: list[str | Exception] = [""] * len(agents)
+        groups: dict[int, list[tuple[int, ChatRequest]]] = {}
+        for i, agent in enumerate(agents):
+            try:
+                request = agent._request(observations[i])
+            except Exception as error:  # a bad observation fails its own agent only
+                results[i] = error
+                continue
+            groups.setdefault(id(agent.backend), []).append((i, request))
+        for group in groups.values():
+            backend = agents[group[0][0]].backend
+            try:
+                replies: list[Any] = generate_many(backend, [r for _, r in group])
+            except Exception as error:  # e.g. a ValueError: every agent of the group failed
+                replies = [error] * len(group)
+            for (i, _), reply in zip(group, replies, strict=True):
+                results[i] = reply if isinstance(reply, Exception) else agents[i]._take(reply)
+        return results
+
+    def _request(self, observation: dict[str, Any]) -> ChatRequest:
+        seed = None if self._seed is None else self._seed + len(self.completions)
+        return ChatRequest(observation["messages"], self.max_new_tokens, self.temperature, seed)
+
+    def _take(self, completion: Completion) -> str:
         self.usage.record(completion)
         self.completions.append(completion)
+        self.llm_usage.append(LLMCall.of("act", completion))
         return completion.text

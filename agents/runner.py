@@ -5,6 +5,11 @@ Episode ``i`` is reset with seed ``seed + i`` (and ``options={"task_index": i}``
 sources) whichever env slot runs it, so every mode gives the same record per seed for a
 deterministic agent. An exception in ``agent.reset``, ``agent.act`` or ``env.step`` ends
 only its own episode: its record keeps the error, and later episodes run.
+
+Over vector envs, the slots ready to act are asked in one ``agents.protocol.act_batch``
+call per step, so agents with a batch form (LLM agents sharing one back-end) generate
+together. The LLM calls an agent logs in ``llm_usage`` (``agents.llm.usage``) are
+gathered per episode in ``_Episode.llm_calls``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from tqdm import tqdm
 import agemem_env  # noqa: F401  (registers the ids)
 from agemem_env.core import ToolCall
 from agemem_env.tools import TOOL_NAMES
-from agents.protocol import Agent, TaskInfo
+from agents.llm.usage import LLMCall, usage_log
+from agents.protocol import Agent, TaskInfo, act_batch
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +113,16 @@ class _Episode:
     agent_ready: bool = False
     terminated: bool = False
     truncated: bool = False
+    # This episode's LLM calls, read from the agent's usage log when the episode ends
+    # (not in EpisodeRecord yet); usage_mark is the log's length after agent.reset.
+    llm_calls: list[LLMCall] = field(default_factory=list)
+    usage_mark: int = 0
+
+    def begin(self) -> None:
+        """Reset the agent for this episode and mark where its LLM calls begin."""
+        self.agent.reset(self.task_info)
+        self.agent_ready = True
+        self.usage_mark = len(usage_log(self.agent) or ())
 
     def advance(self, reward: float, terminated: bool, truncated: bool, info: dict) -> None:
         self.steps += 1
@@ -118,6 +134,8 @@ class _Episode:
         if error is not None:  # one line per failure; the traceback is logged at DEBUG
             logger.warning("episode %d (seed %s) failed: %s", self.index, self.task_info.seed,
                            error)
+        if self.agent_ready:
+            self.llm_calls = list((usage_log(self.agent) or [])[self.usage_mark :])
         info = self.info
         # judge is None until an answer exists; once the question is out (stage 3) that
         # is an unanswered question, which scores 0. Levels 1-2 ask none: None stays.
@@ -257,7 +275,7 @@ def _run_sequential(
 
 def _play(env: gym.Env, env_id: str, ep: _Episode, obs: dict, info: dict) -> EpisodeRecord:
     try:
-        ep.agent.reset(ep.task_info)
+        ep.begin()
         done = False
         while not done:
             ep.prompt_tokens.append(int(obs["context_tokens"]))
@@ -367,7 +385,7 @@ class _VectorRun:
             self.vec.close()
 
     def _step(self) -> None:
-        actions = [self._act(i) for i in range(self.n)]
+        actions = self._actions()
         obs, rewards, terminations, truncations, infos = self.vec.step(actions)
         done = []
         for i in range(self.n):
@@ -382,19 +400,47 @@ class _VectorRun:
                 done.append(i)
         self._assign(done)
 
-    def _act(self, i: int) -> Any:
-        """Slot i's action; an agent that raises ends its episode and the slot moves on."""
+    def _actions(self) -> list[Any]:
+        """Every slot's action: the ready slots asked together through ``act_batch``.
+
+        An agent that raises (in reset or act) ends its episode; its slot moves on to the
+        next episode and is asked again. A slot without work plays the idle action.
+        """
+        actions: list[Any] = [IDLE_ACTIONS[self.action_mode]] * self.n
+        asking = list(range(self.n))
+        while asking:
+            ready = [i for i in asking if self._ready(i)]
+            results = act_batch([self.episodes[i].agent for i in ready],
+                                [self.obs[i] for i in ready],
+                                [self.episodes[i].info for i in ready])
+            asking = []
+            for i, result in zip(ready, results, strict=True):
+                if isinstance(result, Exception):
+                    asking.append(self._fail(i, result))
+                else:
+                    actions[i] = result
+        return actions
+
+    def _ready(self, i: int) -> bool:
+        """Start slot i's episode if needed; False when the slot is idle. A failed start
+        ends that episode and tries the slot's next one."""
         while (ep := self.episodes[i]) is not None:
             try:
                 if not ep.agent_ready:
-                    ep.agent.reset(ep.task_info)
-                    ep.agent_ready = True
+                    ep.begin()
                 ep.prompt_tokens.append(int(self.obs[i]["context_tokens"]))
-                return ep.agent.act(self.obs[i], ep.info)
+                return True
             except Exception as err:  # recorded, not fatal: later episodes still run
-                self.sink(_failed(ep, self.env_id, err))
-                self._assign([i])
-        return IDLE_ACTIONS[self.action_mode]
+                self._fail(i, err)
+        return False
+
+    def _fail(self, i: int, err: Exception) -> int:
+        """Record slot i's episode as failed and give the slot its next episode."""
+        ep = self.episodes[i]
+        assert ep is not None
+        self.sink(_failed(ep, self.env_id, err))
+        self._assign([i])
+        return i
 
     def _assign(self, slots: list[int]) -> None:
         for i in slots:

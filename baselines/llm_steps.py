@@ -1,5 +1,10 @@
 """The LLM steps of a baseline (extract, decide, answer): one prompt, a JSON reply read
-leniently, and a rule fallback counted per step when the reply is unusable."""
+leniently, and a rule fallback counted per step when the reply is unusable.
+
+Each call is logged in ``llm_usage`` (``agents.llm.usage``) under its step name, and goes
+through ``agents.llm.batching.generate``: in a vector run the baselines of all slots act
+in threads and their calls reach the shared back-end in batches.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,11 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from agemem_env.actions.lenient_json import load_json_values
-from agents.llm import BackendError, ChatBackend, make_backend
-from agents.llm_agent import LLMUsage
+from agents.llm import BackendError, ChatBackend, batching, make_backend
+from agents.llm.usage import LLMCall, LLMUsage
 from agents.reader import UNKNOWN, answer_question
 
 logger = logging.getLogger(__name__)
@@ -30,17 +35,25 @@ class BadReply(ValueError):
 class LLMSteps:
     """Runs a baseline's LLM steps on a chat back-end, falling back to rules per step.
 
+    ``usage`` sums every call; ``llm_usage`` lists them (step, tokens, seconds) and only
+    grows: read an episode's calls from a mark taken at its start (``agents.llm.usage``).
+
     Args:
         backend: A ChatBackend or a spec for ``agents.llm.make_backend``.
         max_new_tokens: Longest reply of a JSON step.
         answer_tokens: Longest reply of the answer step.
     """
 
+    # agents.protocol.batch_act_of: an agent holding these steps as ``llm`` may act in a
+    # thread beside other agents, its calls batched with theirs.
+    thread_batching: ClassVar[bool] = True
+
     backend: ChatBackend | str
     max_new_tokens: int = 64
     answer_tokens: int = 16
     usage: LLMUsage = field(default_factory=LLMUsage)
     fallbacks: Counter[str] = field(default_factory=Counter)
+    llm_usage: list[LLMCall] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1 or self.answer_tokens < 1:
@@ -53,7 +66,7 @@ class LLMSteps:
         """``read`` applied to the first JSON value of the reply; on no JSON, a BadReply
         from ``read`` or a back-end error, ``fallback()`` instead, counted under ``step``."""
         try:
-            text = self._generate(system, user, max_new_tokens or self.max_new_tokens)
+            text = self._generate(step, system, user, max_new_tokens or self.max_new_tokens)
             value = first_json(text)
             return read(value)
         except (BadReply, BackendError, KeyError, TypeError) as err:
@@ -67,7 +80,7 @@ class LLMSteps:
         context = "\n".join(passages)[-MAX_PASSAGE_CHARS:]
         user = f"Memories and messages:\n{context}\n\nQuestion: {question}\nAnswer:"
         try:
-            text = self._generate(ANSWER_SYSTEM, user, self.answer_tokens).strip()
+            text = self._generate("answer", ANSWER_SYSTEM, user, self.answer_tokens).strip()
         except BackendError as err:
             logger.debug("LLM answer fell back to the reader: %s", err)
             text = ""
@@ -77,10 +90,11 @@ class LLMSteps:
             return answer_question(question, passages)
         return line if line.lower() != "unknown" else UNKNOWN
 
-    def _generate(self, system: str, user: str, max_new_tokens: int) -> str:
+    def _generate(self, step: str, system: str, user: str, max_new_tokens: int) -> str:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        completion = self.backend.generate(messages, max_new_tokens=max_new_tokens)
+        completion = batching.generate(self.backend, messages, max_new_tokens=max_new_tokens)
         self.usage.record(completion)
+        self.llm_usage.append(LLMCall.of(step, completion))
         return completion.text
 
 

@@ -10,11 +10,13 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from agents.llm import smollm2
-from agents.llm.base import BackendError, Completion
+from agents.llm.base import BackendError, ChatRequest, Completion
+from agents.llm.batch_decode import Prefix, Row, decode_batch, forward
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,11 @@ class TransformersBackend:
     with the last one (the system prompt, the conversation so far) and only encodes the
     rest, since the env's chat grows by appending. One call at a time per instance.
 
+    ``generate_batch`` decodes many chats together (``agents.llm.batch_decode``): left
+    padding, per-row stopping, and the prompt prefix all rows share (the system prompt)
+    encoded once and kept for the next batch. Greedy rows match ``generate`` up to float
+    rounding of the padded batch (the same tokens in practice; tested).
+
     The model loads on the first ``generate`` (or an explicit ``load()``), not here.
 
     Args:
@@ -65,6 +72,7 @@ class TransformersBackend:
         cache_dir: Where the SmolLM2 folder is cached (default
             ``~/.cache/agemem/models/smollm2``); unused for other models.
         reuse_prefix: Reuse the previous call's KV cache for a shared prompt prefix.
+        max_batch_size: Rows decoded together at most; larger batches go in chunks.
     """
 
     def __init__(
@@ -74,17 +82,22 @@ class TransformersBackend:
         dtype: str | None = None,
         cache_dir: str | os.PathLike | None = None,
         reuse_prefix: bool = True,
+        max_batch_size: int = 16,
     ):
         if not model:
             raise ValueError("model must be 'smollm2', a Hugging Face id or a folder")
         if dtype is not None and dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {_DTYPES} or None, got {dtype!r}")
+        if max_batch_size < 1:
+            raise ValueError(f"max_batch_size must be >= 1, got {max_batch_size!r}")
         self.model_name, self.cache_dir = model, cache_dir
         self._device, self._dtype = device, dtype
         self.name = f"transformers:{model}"
         self.reuse_prefix = reuse_prefix
         self._loaded: LoadedModel | None = None
+        self.max_batch_size = max_batch_size
         self._prefix: _Prefix | None = None
+        self._shared: Prefix | None = None  # generate_batch's kept system-prompt prefix
         self._lock = threading.Lock()  # the kept KV cache serves one call at a time
 
     def load(self) -> LoadedModel:
@@ -139,6 +152,51 @@ class TransformersBackend:
         text = loaded.tokenizer.decode(tokens, skip_special_tokens=True)
         seconds = time.perf_counter() - start
         return Completion(text, len(prompt), len(tokens), seconds, tuple(logprobs))
+
+    def generate_batch(self, requests: Sequence[ChatRequest]) -> list[Completion | BackendError]:
+        """Every request's completion, decoded together in chunks of ``max_batch_size``.
+
+        Each completion's ``seconds`` is its chunk's wall time and ``batch_size`` the
+        chunk's size.
+
+        Raises:
+            ValueError: a request with ``max_new_tokens`` < 1, a negative temperature, or
+                no room for a prompt (as ``generate``); nothing is generated then.
+        """
+        loaded = self.load()
+        rows = [self._row(loaded, request) for request in requests]
+        out: list[Completion | BackendError] = []
+        for first in range(0, len(rows), self.max_batch_size):
+            out.extend(self._decode_chunk(loaded, rows[first:first + self.max_batch_size]))
+        return out
+
+    def _row(self, loaded: LoadedModel, request: ChatRequest) -> Row:
+        if request.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {request.max_new_tokens}")
+        if request.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {request.temperature}")
+        limit = loaded.max_length - request.max_new_tokens
+        if limit < 1:
+            raise ValueError(f"max_new_tokens={request.max_new_tokens} leaves no room for a "
+                             f"prompt in {loaded.max_length} tokens of context")
+        prompt = fit_prompt(loaded.tokenizer, request.messages, limit)
+        return Row(prompt, request.max_new_tokens, request.temperature, request.seed)
+
+    def _decode_chunk(self, loaded: LoadedModel, rows: list[Row]) -> list[Completion]:
+        start = time.perf_counter()
+        tokenizer = loaded.tokenizer
+        pad = tokenizer.pad_token_id
+        pad = pad if pad is not None else (tokenizer.eos_token_id or 0)
+        with self._lock:
+            kept, self._shared = self._shared, None  # a failed call leaves no stale cache
+            decoded, shared = decode_batch(loaded.model, rows, _eos_ids(loaded), pad, kept)
+            self._shared = shared if self.reuse_prefix else None
+        seconds = time.perf_counter() - start
+        return [
+            Completion(tokenizer.decode(tokens, skip_special_tokens=True), len(row.prompt),
+                       len(tokens), seconds, tuple(logprobs), batch_size=len(rows))
+            for row, (tokens, logprobs) in zip(rows, decoded, strict=True)
+        ]
 
 
 def fit_prompt(tokenizer: Any, messages: list[dict[str, str]], limit: int) -> list[int]:
@@ -209,14 +267,12 @@ def _decode(
     fed, pending = prompt[:reused], prompt[reused:]
     tokens: list[int] = []
     logprobs: list[float] = []
-    last_only = _last_logits_kwargs(model)
     with torch.inference_mode():
         for _ in range(max_new_tokens):
             inputs = torch.tensor([pending], device=model.device)
-            out = model(input_ids=inputs, past_key_values=cache, use_cache=True, **last_only)
-            cache = out.past_key_values
+            logits, cache = forward(model, cache, input_ids=inputs)
             fed.extend(pending)
-            logits = out.logits[0, -1].float()
+            logits = logits[0]
             if temperature > 0:
                 probs = torch.softmax(logits / temperature, dim=-1)
                 token = int(torch.multinomial(probs, 1, generator=generator))
@@ -249,21 +305,6 @@ def _reusable(prefix: _Prefix | None, prompt: list[int]) -> tuple[Any, int]:
         # A negative count removes that many tokens in transformers 4 and 5 alike.
         cache.crop(shared - len(prefix.ids))
     return (cache, shared) if cache.get_seq_length() == shared else (None, 0)
-
-
-def _last_logits_kwargs(model: Any) -> dict[str, int]:
-    """Ask for the last position's logits only, under the name this version uses.
-
-    A full prompt's logits cost a (tokens x vocab) matmul and tensor: for SmolLM2 (49k
-    vocabulary) a fifth of a prompt's forward pass, and 200 MB for 1,100 tokens.
-    """
-    import inspect
-
-    parameters = inspect.signature(model.forward).parameters
-    for name in ("logits_to_keep", "num_logits_to_keep"):  # transformers >= 4.50, 4.45+
-        if name in parameters:
-            return {name: 1}
-    return {}
 
 
 def _eos_ids(loaded: LoadedModel) -> frozenset[int]:

@@ -11,7 +11,7 @@ import importlib.util
 
 import pytest
 
-from agents.llm import TransformersBackend
+from agents.llm import ChatRequest, TransformersBackend
 from agents.llm_agent import LLMAgent
 from agents.protocol import TaskInfo
 
@@ -55,3 +55,15 @@ def test_llm_agent_plays_a_full_stage3_episode(smollm2, make_env):
     assert 3 <= steps <= 6  # at most two rounds in each of the three stages
     assert agent.usage.calls == steps and 0 < agent.usage.completion_tokens <= 64 * steps
     assert info["reward_terms"]["total"] == pytest.approx(reward)
+
+
+def test_a_batch_of_env_prompts_decodes_as_one_by_one(smollm2, make_env):
+    # Three first observations: ~1,100 tokens each, the system prompt's ~1,000 shared.
+    chats = [make_env("AgeMem-Stage3-v0").reset(seed=seed)[0]["messages"] for seed in range(3)]
+    batched = smollm2.generate_batch([ChatRequest(chat, max_new_tokens=8) for chat in chats])
+    alone = TransformersBackend("smollm2", reuse_prefix=False)
+    for chat, result in zip(chats, batched, strict=True):
+        single = alone.generate(chat, max_new_tokens=8)
+        assert (result.text, result.prompt_tokens) == (single.text, single.prompt_tokens)
+        assert result.token_logprobs == pytest.approx(single.token_logprobs, abs=1e-3)
+        assert result.batch_size == 3

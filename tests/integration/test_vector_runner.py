@@ -1,14 +1,21 @@
-"""Vector envs give the sequential runner's records: same seed, same task, same episode."""
+"""Vector envs give the sequential runner's records: same seed, same task, same episode,
+for rule agents and for LLM agents whose slots generate together."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from chat_stub import chat_server, completion_body, toy_policy, toy_reply
 
 from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
+from agents.llm import OpenAICompatibleBackend, ScriptedBackend
+from agents.llm.chat_format import tags_chat
+from agents.llm_agent import LLMAgent
 from agents.protocol import TaskInfo
+from agents.registry import make_agent
 from agents.runner import run_episodes
 from agents.scripted import NoMemoryScript, OracleScript
 
@@ -134,3 +141,70 @@ def test_dataset_episodes_follow_task_order_in_every_mode(tmp_path):
     assert len({r.task_id for r in runs["none"]}) == 3
     for vector in runs:
         assert len((tmp_path / f"{vector}.jsonl").read_text().splitlines()) == 3
+
+
+# --- LLM agents: one batch call per step, the same records as one by one --------------------
+
+
+def _llm_records(backend, vector: str, num_envs: int, agents: list | None = None):
+    def factory():
+        agent = LLMAgent(backend, max_new_tokens=32)
+        if agents is not None:
+            agents.append(agent)
+        return agent
+
+    return run_episodes(ENV, factory, episodes=EPISODES, seed=3, env_kwargs=FAST,
+                        num_envs=num_envs, vector=vector, progress=False)
+
+
+def test_llm_agents_through_a_chat_server_match_the_sequential_run():
+    with chat_server(reply_fn=toy_reply, delay=0.02, strict=True) as server:
+        backend = OpenAICompatibleBackend(server.url, "toy", max_concurrency=NUM_ENVS)
+        sequential = _llm_records(backend, "none", 1)
+        assert server.max_in_flight == 1
+        agents: list[LLMAgent] = []
+        batched = _llm_records(backend, "sync", NUM_ENVS, agents)
+        assert server.max_in_flight > 1  # requests of several slots were in flight together
+    assert all(r.error is None and r.parse_errors == 0 for r in sequential)
+    assert _by_seed(batched) == _by_seed(sequential)
+    assert sum(a.usage.calls for a in agents) == sum(r.steps for r in batched)
+
+
+def test_llm_agents_on_one_scripted_backend_match_the_sequential_run():
+    # A callable script is deterministic per chat, so batching must not change a thing.
+    backend = ScriptedBackend(lambda messages: toy_policy(tags_chat(messages)))
+    assert _by_seed(_llm_records(backend, "async", 4)) == _by_seed(
+        _llm_records(backend, "none", 1))
+
+
+LLM_BASELINES = ("no-memory", "rag", "mem0", "mem0g", "amem", "langmem", "atommem")
+
+
+@pytest.mark.parametrize("name", LLM_BASELINES)
+def test_llm_baselines_batch_their_steps_and_match_the_sequential_run(name):
+    with chat_server(reply_fn=_json_steps) as server:
+        spec = f"openai:{server.url}#toy"
+        extra = {} if name == "no-memory" else {"embedder": "hashing"}
+
+        def factory():
+            return make_agent(name, backend=spec, **extra)
+
+        kwargs = {"episodes": 6, "seed": 1, "env_kwargs": FAST, "progress": False}
+        sequential = run_episodes(ENV, factory, **kwargs)
+        assert server.max_in_flight == 1
+        batched = run_episodes(ENV, factory, num_envs=3, vector="sync", **kwargs)
+        assert server.max_in_flight > 1
+    assert all(r.error is None for r in sequential)
+    assert _by_seed(batched) == _by_seed(sequential)
+
+
+def _json_steps(request: dict) -> tuple[int, dict]:
+    """Answers every baseline step: facts, notes, decisions and short answers."""
+    system = request["messages"][0]["content"].lower()
+    user = request["messages"][-1]["content"]
+    if "answer the question" in system:
+        return 200, completion_body(user.split()[-2] if len(user.split()) > 1 else "x")
+    first = user.splitlines()[0][:80] if user else ""
+    reply = {"facts": [first], "keywords": first.split()[:3], "tags": ["t"],
+             "context": first, "actions": []}
+    return 200, completion_body(json.dumps(reply))

@@ -1,102 +1,43 @@
 """Chat back-ends and LLMAgent: scripted replies, a real local HTTP chat server, a tiny model.
 
 The OpenAI-compatible back-end is tested against a real ``ThreadingHTTPServer`` on
-127.0.0.1 (port 0) whose replies the test scripts, so requests, errors and timeouts go
-through the actual socket path.
+127.0.0.1 (port 0, tests/chat_stub.py) whose replies the test scripts, so requests,
+errors and timeouts go through the actual socket path.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from chat_stub import ChatServer, toy_reply
+from chat_stub import chat_server as serve_chat
 
 from agemem_env.actions.text import render_completion
 from agemem_env.core import ToolCall
 from agents.llm import (
     BackendError,
     ChatBackend,
+    ChatRequest,
     OpenAICompatibleBackend,
     ScriptedBackend,
     TransformersBackend,
     make_backend,
 )
+from agents.llm.chat_format import tags_chat
 from agents.llm_agent import LLMAgent
 from agents.protocol import Agent, TaskInfo
-
-# A scripted server answer: (status, body) or a callable computing it from the request.
-Answer = tuple[int, Any] | Callable[[dict[str, Any]], tuple[int, Any]]
-
-
-@dataclass
-class ChatServer:
-    """A chat-completions server on 127.0.0.1 answering from a script, recording requests."""
-
-    answers: list[Answer] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    delay: float = 0.0
-    url: str = ""
-
-    def reply(self, text: str, prompt_tokens: int = 11, completion_tokens: int = 3) -> None:
-        """Queue a successful completion."""
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
-        body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}],
-                "usage": usage}
-        self.answers.append((200, body))
-
-    def answer(self, request: dict[str, Any]) -> tuple[int, Any]:
-        if not self.answers:
-            return 500, {"error": {"message": "test server: no scripted answer left"}}
-        answer = self.answers.pop(0)
-        return answer(request) if callable(answer) else answer
-
-
-def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            length = int(self.headers.get("Content-Length", 0))
-            request = json.loads(self.rfile.read(length))
-            request["_path"] = self.path
-            server.requests.append(request)
-            server.headers.append(dict(self.headers))
-            time.sleep(server.delay)
-            status, body = server.answer(request)
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass  # keep test output clean
-
-    return Handler
 
 
 @pytest.fixture
 def chat_server() -> Iterator[ChatServer]:
     """A running ChatServer; its ``url`` is the API root (``.../v1``)."""
-    script = ChatServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
-    httpd.daemon_threads = True
-    httpd.block_on_close = False  # a handler still sleeping must not hold up teardown
-    httpd.handle_error = lambda request, address: None  # the timed-out client hung up
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    script.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    yield script
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_chat() as script:
+        yield script
 
 
 CHAT = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Where?"}]
@@ -141,7 +82,7 @@ def test_openai_backend_posts_chat_and_parses_usage(chat_server):
     request = chat_server.requests[0]
     assert request == {"model": "tiny-model", "messages": CHAT, "max_tokens": 17,
                        "temperature": 0.5, "seed": 7, "logprobs": False,
-                       "_path": "/v1/chat/completions"}
+                       "_path": "/v1/chat/completions", "_method": "POST"}
     assert "Authorization" not in chat_server.headers[0]
 
 
@@ -199,6 +140,37 @@ def test_openai_backend_retries_transient_errors_only(chat_server):
     with pytest.raises(BackendError, match="HTTP 400: bad messages"):
         backend.generate(CHAT)
     assert len(chat_server.requests) == 3  # a 400 is not retried
+
+
+def test_openai_batch_keeps_up_to_max_concurrency_requests_in_flight(chat_server):
+    chat_server.delay, chat_server.reply_fn = 0.2, toy_reply
+    backend = OpenAICompatibleBackend(chat_server.url, "m", max_concurrency=4)
+    requests = [ChatRequest([{"role": "user", "content": f"where q{i}?"}]) for i in range(8)]
+    start = time.perf_counter()
+    results = backend.generate_batch(requests)
+    assert [r.text for r in results] == [f"<answer>q{i}</answer>" for i in range(8)]
+    assert chat_server.max_in_flight == 4 and time.perf_counter() - start < 1.5
+
+
+def test_openai_batch_retries_and_fails_per_request(chat_server):
+    seen: dict[str, int] = {}
+
+    def flaky(request: dict[str, Any]) -> tuple[int, Any]:
+        text = request["messages"][-1]["content"]
+        seen[text] = seen.get(text, 0) + 1
+        if text == "b?" and seen[text] == 1:
+            return 503, {"message": "warming up"}
+        if text == "c?":
+            return 400, {"detail": "bad messages"}
+        return toy_reply(request)
+
+    chat_server.reply_fn = flaky
+    backend = OpenAICompatibleBackend(chat_server.url, "m", max_retries=1)
+    chats = [[{"role": "user", "content": t}] for t in ("a?", "b?", "c?")]
+    results = backend.generate_batch([ChatRequest(chat) for chat in chats])
+    assert [r.text for r in results[:2]] == ["<answer>a</answer>", "<answer>b</answer>"]
+    assert isinstance(results[2], BackendError) and "HTTP 400: bad messages" in str(results[2])
+    assert seen == {"a?": 1, "b?": 2, "c?": 1}  # only the transient failure was retried
 
 
 def test_openai_backend_reports_unreachable_server():
@@ -267,10 +239,15 @@ def test_llm_agent_plays_a_stage3_episode_through_a_chat_server(chat_server, mak
     assert info["judge"]["f1"] == 1.0 and info["answer"] == env.unwrapped.task.answers[0]
     assert (info["parse_errors"], info["tool_errors"]) == (0, 0)
     assert info["tool_calls"]["Retrieve_memory"] == 1 and info["ltm_size"] >= 1
-    # The agent sends the env's chat as it is: system prompt with schemas, own completions.
-    assert [r["messages"] for r in chat_server.requests] == sent
+    # The env's chat in the tag format: system prompt with schemas, own completions, and
+    # tool results as user messages (no bare "tool" role, which servers reject).
+    assert [r["messages"] for r in chat_server.requests] == [tags_chat(m) for m in sent]
     assert sent[0][0]["role"] == "system" and '"name": "Add_memory"' in sent[0][0]["content"]
-    assert {"role": "assistant", "content": replies[0]} in sent[1]
+    assert {"role": "assistant", "content": replies[0]} in chat_server.requests[1]["messages"]
+    roles = {m["role"] for r in chat_server.requests for m in r["messages"]}
+    assert roles == {"system", "user", "assistant"}
+    assert any(m["content"].startswith("[tool result] [Add_memory] (ok)")
+               for m in chat_server.requests[1]["messages"])
     assert [r["seed"] for r in chat_server.requests] == [0, 1, 2, 3, 4]
     assert [r["max_tokens"] for r in chat_server.requests] == [64] * 5
     assert (agent.usage.calls, agent.usage.prompt_tokens, agent.usage.completion_tokens) == (
@@ -380,3 +357,49 @@ def test_transformers_backend_truncates_long_prompts_keeping_the_system(tiny_mod
 def test_transformers_backend_reports_a_missing_model(tmp_path):
     with pytest.raises(BackendError, match="cannot load model"):
         TransformersBackend(str(tmp_path / "nowhere")).generate(CHAT)
+
+
+def _mixed_requests(**settings: Any) -> list[ChatRequest]:
+    """Chats of different lengths sharing the system prompt, some with one more turn."""
+    chats = [_chat(1), _chat(3), _chat(2)[:1] + _chat(4)[2:4], _chat(1)]
+    return [ChatRequest(chat, max_new_tokens=n, **settings)
+            for chat, n in zip(chats, (5, 8, 3, 6), strict=True)]
+
+
+def test_transformers_batch_matches_one_by_one_decoding(tiny_model_dir):
+    batched = TransformersBackend(tiny_model_dir, max_batch_size=3)
+    alone = TransformersBackend(tiny_model_dir, reuse_prefix=False)
+    requests = _mixed_requests()
+    for _ in range(2):  # the second batch reuses the kept system-prompt prefix
+        results = batched.generate_batch(requests)
+        for request, result in zip(requests, results, strict=True):
+            single = alone.generate(request.messages, max_new_tokens=request.max_new_tokens)
+            assert (result.text, result.prompt_tokens) == (single.text, single.prompt_tokens)
+            assert result.completion_tokens == single.completion_tokens <= request.max_new_tokens
+            assert result.token_logprobs == pytest.approx(single.token_logprobs, abs=1e-4)
+        assert [r.batch_size for r in results] == [3, 3, 3, 1]  # chunks of max_batch_size
+    assert batched._shared is not None and len(batched._shared.ids) > 3
+
+
+def test_transformers_batch_samples_each_row_with_its_seed(tiny_model_dir):
+    backend = TransformersBackend(tiny_model_dir)
+    requests = [ChatRequest(_chat(1), 8, 1.0, seed) for seed in (7, 8, 7)]
+    texts = [r.text for r in backend.generate_batch(requests)]
+    alone = [backend.generate(_chat(1), max_new_tokens=8, temperature=1.0, seed=s).text
+             for s in (7, 8)]
+    assert texts == [alone[0], alone[1], alone[0]]
+
+
+def test_llm_agents_act_in_one_transformers_batch(tiny_model_dir):
+    backend = make_backend(f"hf:{tiny_model_dir}")
+    agents = [LLMAgent(f"hf:{tiny_model_dir}", max_new_tokens=4) for _ in range(3)]
+    assert all(agent.backend is backend for agent in agents)  # one spec, one back-end
+    for seed, agent in enumerate(agents):
+        agent.reset(TaskInfo("AgeMem-Stage3-v0", "text", seed))
+    observations = [{"messages": _chat(n)} for n in (1, 2, 3)]
+    actions = LLMAgent.act_batch(agents, observations, [{}] * 3)
+    expected = [backend.generate(o["messages"], max_new_tokens=4).text for o in observations]
+    assert actions == expected
+    assert [a.llm_usage[0].batch_size for a in agents] == [3, 3, 3]
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        backend.generate_batch([ChatRequest(_chat(1), max_new_tokens=0)])

@@ -180,3 +180,36 @@ def test_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match="num_envs=2"):
         run_episodes(ENV, oracle, episodes=1, num_envs=2, progress=False)
     assert run_episodes(ENV, oracle, episodes=0, env_kwargs=FAST, progress=False) == []
+
+
+def test_an_episode_gathers_only_its_own_llm_calls():
+    # The contract of agents.llm.usage: a log that may only grow (a baseline's LLMSteps)
+    # or is emptied by reset (LLMAgent); the episode keeps the calls after its start.
+    from agents.llm import ScriptedBackend
+    from agents.llm.usage import LLMCall
+    from agents.llm_agent import LLMAgent
+    from agents.runner import _Episode
+
+    class Grows(ScriptAgent):
+        def __init__(self):
+            super().__init__(OracleScript, "grows")
+            self.llm = type("Steps", (), {"llm_usage": [LLMCall("old", 1, 1, 0.1)]})()
+
+        def act(self, observation, info):
+            self.llm.llm_usage.append(LLMCall("extract", 5, 2, 0.2))
+            return super().act(observation, info)
+
+    llm = LLMAgent(ScriptedBackend(["<answer>a</answer>"] * 9))
+    for agent, kept in ((Grows(), ["extract"] * 4), (llm, ["act"] * 3)):
+        env = gym.make(ENV, **FAST)
+        obs, info = env.reset(seed=0)
+        ep = _Episode(0, agent, TaskInfo(ENV, "text", 0, env.unwrapped.task), info, 0.0)
+        if agent is llm:
+            llm.llm_usage.append(LLMCall("from an earlier episode", 1, 1, 0.1))
+        ep.begin()
+        done = False
+        while not done:
+            obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
+            done = terminated or truncated
+        ep.record(ENV)
+        assert [call.step for call in ep.llm_calls] == kept
