@@ -1,7 +1,9 @@
 """Scripted reference policies that read the gold task: an oracle and a no-memory script.
 
 They bound what a learner can reach and check the reward's ordering; they are not agents
-to compare on a leaderboard (they see the gold answer).
+to compare on a leaderboard (they see the gold answer). Both are the reward audit's own
+references (``agemem_env.rewards.red_team``), so the audit and the tests hold the reward
+to the same bar.
 """
 
 from __future__ import annotations
@@ -9,45 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from agemem_env.actions.text import render_completion
-from agemem_env.core import ToolCall
-from agemem_env.tasks import Task
+from agemem_env.rewards.red_team import OracleMemory, Script
+
+OracleScript = OracleMemory
+"""Stores the gold facts, filters what supports none of them, retrieves, answers gold."""
 
 
-class OracleScript:
-    """Stores the gold facts, filters visible distractors, retrieves, answers correctly."""
-
-    def __init__(self, task: Task):
-        self.task = task
-        self._retrieved = False
-
-    def act(self, observation: dict[str, Any]) -> str:
-        """The completion for this observation."""
-        stage = observation["stage"]
-        if stage == 1:
-            calls = [
-                ToolCall("Add_memory", {"content": fact, "memory_type": "fact"})
-                for fact in self.task.supporting_facts
-            ]
-            return render_completion(calls, answer="Noted.", think="Store the key facts.")
-        if stage == 2:
-            visible = [m["content"] for m in observation["messages"] if m["role"] == "user"]
-            calls = [ToolCall("Filter_context", {"criteria": text}) for text in visible]
-            return render_completion(calls, answer="Done.", think="Drop the distractors.")
-        if not self._retrieved:
-            self._retrieved = True
-            call = ToolCall("Retrieve_memory", {"query": self.task.question})
-            return render_completion([call], think="Look up what I stored.")
-        return render_completion(answer=self.task.answers[0], think="Answer from memory.")
-
-
-class NoMemoryScript:
+class NoMemoryScript(Script):
     """Never touches memory: ends each stage at once and answers without looking anything up."""
 
-    def __init__(self, task: Task, guess: str = "I don't know"):
-        self.task = task
+    name = "no-memory-script"
+
+    def __init__(self, task: Any, guess: str = "I don't know", rounds: int = 5):
+        super().__init__(task, rounds)
         self.guess = guess
 
-    def act(self, observation: dict[str, Any]) -> str:
+    def step(self, observation: Any, info: Any, new: list[str]) -> str:
         """An immediate answer in every stage."""
         if observation["stage"] < 3:
             return render_completion(answer="OK.", think="Nothing to do.")
@@ -62,7 +41,7 @@ def play(
     script = script_cls(env.unwrapped.task, **kwargs)
     total, done = 0.0, False
     while not done:
-        obs, reward, terminated, truncated, info = env.step(script.act(obs))
+        obs, reward, terminated, truncated, info = env.step(script.act(obs, info))
         total += reward
         done = terminated or truncated
     return total, info

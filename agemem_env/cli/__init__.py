@@ -1,4 +1,4 @@
-"""The environment's commands: ``info``, ``play`` and ``tasks``, as the sub-app
+"""The environment's commands: ``info``, ``play``, ``tasks`` and ``reward``, as the sub-app
 ``env_app`` that the root ``agemem`` app (leaderboard/main.py) merges in.
 
 ``python -m agemem_env.cli`` runs them on their own.
@@ -10,6 +10,7 @@ import typer
 
 from agemem_env.cli.info import info
 from agemem_env.cli.play import play, to_completion
+from agemem_env.cli.reward import reward_app
 from agemem_env.cli.tasks import tasks_app
 
 env_app = typer.Typer(help="AgeMem-Gym environments: inspect, play, look at tasks.",
@@ -17,5 +18,6 @@ env_app = typer.Typer(help="AgeMem-Gym environments: inspect, play, look at task
 env_app.command()(info)
 env_app.command()(play)
 env_app.add_typer(tasks_app, name="tasks")
+env_app.add_typer(reward_app, name="reward")
 
 __all__ = ["env_app", "to_completion"]

@@ -18,13 +18,26 @@ from agemem_env.embed import Embedder, make_embedder
 from agemem_env.envs.observation import observation_space
 from agemem_env.envs.prompts import system_prompt
 from agemem_env.envs.render import render_text
-from agemem_env.envs.stages import DISTRACTOR_KIND, mix_reminders, split_into_rounds
+from agemem_env.envs.stages import mix_reminders, split_into_rounds
 from agemem_env.memory import LongTermMemory, ShortTermMemory
 from agemem_env.memory.summarise import Summariser, make_summariser
-from agemem_env.rewards import EpisodeSnapshot, EpisodeStats, Evaluation, evaluate
+from agemem_env.rewards import (
+    DEFAULT_PRESET,
+    EpisodeSnapshot,
+    EpisodeStats,
+    Evaluation,
+    Ledger,
+    evaluate,
+)
 from agemem_env.rewards import make_reward_config as _reward_config
 from agemem_env.scoring.judges import Judge
-from agemem_env.scoring.registry import MemoryScorer, make_judge, make_memory_scorer
+from agemem_env.scoring.memory_quality import GoldFacts
+from agemem_env.scoring.registry import (
+    DEFAULT_THRESHOLDS,
+    MemoryScorer,
+    make_judge,
+    make_memory_scorer,
+)
 from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
 from agemem_env.tokens import TokenCounter, make_token_counter
 from agemem_env.tools import Tool, ToolContext, ToolRegistry, execute, make_registry
@@ -104,7 +117,7 @@ class AgeMemEnv(gym.Env):
     | rounds_per_stage  | int                | 5            | round cap N_max of each stage        |
     | top_k             | int                | 3            | Retrieve_memory default              |
     | filter_threshold  | float              | 0.6          | Filter_context theta                 |
-    | reward_preset     | str                | "paper"      | a name in agemem_env.rewards.PRESETS |
+    | reward_preset     | str                | "grounded"   | a name in agemem_env.rewards.PRESETS |
     | reward_weights    | dict               | None         | RewardConfig fields to override      |
     | reward_mode       | str                | "terminal"   | "terminal" or "dense"                |
     | summariser        | str or Summariser  | "extractive" | Summary_context back-end             |
@@ -151,7 +164,7 @@ class AgeMemEnv(gym.Env):
         rounds_per_stage: int = 5,
         top_k: int = 3,
         filter_threshold: float = 0.6,
-        reward_preset: str = "paper",
+        reward_preset: str = DEFAULT_PRESET,
         reward_weights: Mapping[str, Any] | None = None,
         reward_mode: str = "terminal",
         summariser: str | Summariser | None = None,
@@ -206,6 +219,8 @@ class AgeMemEnv(gym.Env):
         self.summariser = make_summariser(summariser)
         self.judge = make_judge(judge)
         self.memory_scorer = make_memory_scorer(memory_scorer, self.embedder, support_threshold)
+        # The ledger's word rule (context accounting, grounded terms) uses the same cut-off.
+        self._support_threshold = support_threshold or DEFAULT_THRESHOLDS["tokens"]
         self.action_space = (
             text_action_space(max_action_chars)
             if action_mode == "text"
@@ -218,6 +233,10 @@ class AgeMemEnv(gym.Env):
         self.task: Task | None = None
         self.stage = self.round = self.steps = 0
         self.stats = EpisodeStats()
+        self.ledger: Ledger | None = None
+        self._gold: GoldFacts | None = None
+        self._contents: dict[str, str] = {}  # id -> content of every stored memory
+        self._dropped: list[str] = []  # kinds of messages overflow dropped this step
         self._chunks: list[list[tuple[str, str]]] = []  # per round: (text, message kind)
         self._stage2: list[tuple[str, str]] = []
         self._episode_seed: int | None = None
@@ -242,10 +261,13 @@ class AgeMemEnv(gym.Env):
             # what the env played before.
             self.ltm.clear(restart_ids=True)
         self._prefill()
+        self._contents = {record.id: record.content for record in self.ltm.records()}
         self.stm = ShortTermMemory(self.token_counter, self.token_budget)
         self.stm.append("system", self._system_prompt(), "system")
         self.stats, self.steps, self._total, self._done = EpisodeStats(), 0, 0.0, False
-        self._last_results, self._last_errors, self._shown = (), (), []
+        self._gold = GoldFacts.of(self.task)
+        self.ledger = Ledger(self._gold, self._support_threshold)
+        self._last_results, self._last_errors, self._shown, self._dropped = (), (), [], []
         self._stage2 = mix_reminders(self._order_distractors(), self.task.reminders,
                                      self.np_random)
         self._begin_stage(self.start_stage)
@@ -261,10 +283,13 @@ class AgeMemEnv(gym.Env):
                                "call reset() first")
         self.steps += 1
         self.round += 1
-        self._shown = []
+        self._shown, self._dropped = [], []
         parsed = (parse_text_action(action, self.max_action_chars) if self.action_mode == "text"
                   else parse_structured_action(action, self.tools))
+        before = self._context_texts()
         results, answer = self._execute(parsed)
+        if any(r.ok and r.effects.context_reduced for r in results):
+            self.ledger.reduced(before, self._context_texts())
         self._record(parsed, results)
         self._append_turn(action, parsed, results, answer)
         terminated, truncated = self._advance(answer)
@@ -299,23 +324,25 @@ class AgeMemEnv(gym.Env):
         if stage == 1:
             turns = [(turn, "information") for turn in self.task.information]
             self._chunks = split_into_rounds(turns, self.rounds_per_stage)
+            self.ledger.stage_begun(self.stm.total_tokens)
         elif stage == 2:
             self.stm.reset()
             self._chunks = split_into_rounds(self._stage2, self.rounds_per_stage)
+            self.ledger.stage_begun(self.stm.total_tokens)
         else:
             self._chunks = []
             # Temporal questions (LongMemEval) are asked on a date of their own.
             date = self.task.metadata.get("question_date")
             question = f"[{date}] {self.task.question}" if date else self.task.question
-            self.stm.append("user", question, "question")
+            self._show(question, "question")
         self._reveal(0)
 
     def _reveal(self, round_index: int) -> None:
         """Show this round's turns; in Stage 1 each comes with related memories (Alg. 3)."""
         chunk = self._chunks[round_index] if round_index < len(self._chunks) else []
         for turn, kind in chunk:
+            self._show(turn, kind)
             if self.stage == 1:
-                self.stm.append("user", turn, kind)
                 if self.auto_retrieve and len(self.ltm):
                     # A long turn (a LoCoMo session) is cut to the query limit; the
                     # embedder reads only its first few hundred tokens anyway.
@@ -325,11 +352,19 @@ class AgeMemEnv(gym.Env):
                                        for rec, score in hits)
                     lines = "\n".join(f"{rec.id}: {rec.content}" for rec, _ in hits)
                     self.stm.append("tool", f"Related memories:\n{lines}", "retrieval")
-            else:
-                message = self.stm.append("user", turn, kind)
-                if kind == DISTRACTOR_KIND:
-                    self.stats.distractor_tokens += message.tokens
-        self._check_overflow()
+        self._check_overflow(phase=2)
+
+    def _show(self, text: str, kind: str) -> None:
+        """A user turn from the env: into the context, and into the reward's ledger."""
+        message = self.stm.append("user", text, kind)
+        self.ledger.shown(text, message.tokens, self.stage, self.token_budget,
+                          noise_candidate=kind != "question")
+
+    def _context_texts(self) -> list[str]:
+        """The user and tool messages of the context (what the env and the tools put there),
+        but the question: it names what it asks about and so would count as support."""
+        return [m.content for m in self.stm.messages
+                if m.role in ("user", "tool") and m.kind != "question"]
 
     # ----------------------------------------------------------------- step helpers
     def _tool_context(self) -> ToolContext:
@@ -370,17 +405,40 @@ class AgeMemEnv(gym.Env):
             stats.n_updates += len(effects.updated)
             stats.n_deletes += len(effects.deleted)
             if effects.searched:
-                stats.retrieval_support.append(
-                    self._support_share([hit.id for hit in effects.retrieved]))
+                contents = [hit.content for hit in effects.retrieved]
+                stats.retrieval_support.append(self._support_share(contents))
+                self.ledger.retrieved(contents)
             if effects.context_reduced and stats.first_reduction_step is None:
                 stats.first_reduction_step = self.steps
+        self._record_memory(results)
         self._last_results, self._last_errors = tuple(results), parsed.errors
 
-    def _support_share(self, memory_ids: Sequence[str]) -> float:
-        contents = [rec.content for rec in map(self.ltm.get, memory_ids) if rec is not None]
+    def _record_memory(self, results: Sequence[ToolResult]) -> None:
+        """The step's writes for the ledger: what each edited memory held before the step
+        and holds now, and the latest content of the memories this episode wrote."""
+        effects = [r.effects for r in results if r.ok]
+        changed = {i for e in effects for i in (*e.added, *e.updated)}
+        deleted = {i for e in effects for i in e.deleted}
+        before = dict(self._contents)
+        for mem_id in changed - deleted:
+            record = self.ltm.get(mem_id)
+            if record is not None:
+                self._contents[mem_id] = record.content
+        for mem_id in deleted:
+            self._contents.pop(mem_id, None)
+        for e in effects:
+            for mem_id in e.updated:
+                self.ledger.edited(before.get(mem_id, ""), self._contents.get(mem_id))
+            for mem_id in e.deleted:
+                self.ledger.edited(before.get(mem_id, ""), None)
+        own = set(self.stats.added_ids)
+        self.ledger.written_memories({i: self._contents[i] for i in changed & own
+                                      if i in self._contents})
+
+    def _support_share(self, contents: Sequence[str]) -> float:
         if not contents:
             return 0.0
-        quality = self.memory_scorer(contents, self.task.supporting_facts)
+        quality = self.memory_scorer(contents, self._gold)
         return sum(quality.supporting) / len(contents)
 
     def _append_turn(self, action, parsed, results, answer) -> None:
@@ -398,15 +456,23 @@ class AgeMemEnv(gym.Env):
         if answer is not None and self.stage == 3:
             self.stats.answer = answer
             self.stats.tokens_at_answer = self.stm.total_tokens
-        self._check_overflow()
+            self.ledger.answered(self._context_texts())
+        self._check_overflow(phase=1)
 
-    def _check_overflow(self) -> None:
+    def _check_overflow(self, phase: int) -> None:
+        """Past the budget: note when (step and phase, see EpisodeStats), then drop the
+        oldest messages (never the system prompt, the question or the newest user turn)."""
         if not self.stm.over_budget:
             return
-        if self.stats.first_overflow_step is None:
-            self.stats.first_overflow_step = self.steps
+        stats = self.stats
+        if stats.first_overflow_step is None:
+            stats.first_overflow_step = self.steps
+        acted = self.steps > 0
+        if acted and stats.first_agent_overflow is None:
+            stats.first_agent_overflow = (self.steps, phase)
+        self.ledger.overflowed(after_action=acted)
         if self.overflow_policy == "truncate":
-            self.stm.truncate_oldest()
+            self._dropped.extend(m.kind for m in self.stm.truncate_oldest())
 
     # ----------------------------------------------------------------- task choice
     def _pick_task(self, options: Mapping[str, Any]) -> Task:
@@ -452,18 +518,20 @@ class AgeMemEnv(gym.Env):
             memories=[r.content for r in records],
             own_memories=[r.content for r in records if r.id in own],
             context_text="\n".join(m.content for m in messages if m.role != "system"),
+            context_texts=self._context_texts(),
             context_tokens=self.stm.total_tokens,
-            distractor_tokens_left=sum(m.tokens for m in messages if m.kind == "distractor"),
         )
         return evaluate(
             self.stats,
             snap,
+            self.ledger,
             self.task,
             level=self.level,
             budget=self.token_budget,
             judge=self.judge,
             config=self.reward_config,
             scorer=self.memory_scorer,
+            gold=self._gold,
         )
 
     def _observation(self) -> dict[str, Any]:
@@ -499,7 +567,9 @@ class AgeMemEnv(gym.Env):
                 "precision": ev.quality.precision,
                 "recall": ev.quality.recall,
                 "f1": ev.quality.f1,
+                "stale": ev.quality.n_stale,
             },
+            "context_dropped": list(self._dropped),
         }
 
     def render(self) -> str | None:

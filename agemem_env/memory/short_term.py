@@ -141,13 +141,22 @@ class ShortTermMemory:
         self._messages = [m for m in self._messages if m.role == "system"]
         self._total = sum(m.tokens for m in self._messages)
 
-    def truncate_oldest(self) -> list[ContextMessage]:
-        """Drop the oldest non-system messages until within budget; return what was dropped."""
+    def truncate_oldest(self, keep_kinds: frozenset[str] = frozenset({"question"})
+                        ) -> list[ContextMessage]:
+        """Drop the oldest messages until within budget; return what was dropped.
+
+        Never dropped: system messages, messages of ``keep_kinds`` (the question), and the
+        newest user message (the turn the agent must answer next). When only those are
+        left the context stays over budget.
+        """
         dropped: list[ContextMessage] = []
         while self.over_budget:
-            candidates = self.non_system_indices()
+            users = [i for i, m in enumerate(self._messages) if m.role == "user"]
+            newest = users[-1] if users else None
+            candidates = [i for i in self.non_system_indices()
+                          if i != newest and self._messages[i].kind not in keep_kinds]
             if not candidates:
-                break  # only system messages left: nothing more may go
+                break  # only pinned messages left: nothing more may go
             dropped.extend(self.remove([candidates[0]]))
         return dropped
 

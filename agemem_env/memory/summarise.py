@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from agemem_env.scoring.text import content_tokens
 
@@ -49,6 +49,42 @@ class Summariser(Protocol):
     def __call__(self, texts: Sequence[str]) -> str:
         """Summarise ``texts`` (message contents, in order)."""
         ...
+
+
+_LISTED_RE = re.compile(r"^mem_\d+(?: \([-\d.]+\))?: ", re.MULTILINE)
+_LIST_HEADER_RE = re.compile(
+    r"^(?:\[\w+\] \((?:ok|error)\) )?(?:\d+ memories:|Related memories:)\s*", re.IGNORECASE)
+
+
+def summary_input(message: Any) -> str:
+    r"""What of a context message a summary may keep (``""``: nothing).
+
+    User turns keep their text, an earlier summary without its "Summary: " label (so
+    summaries never nest); a retrieval keeps the memories it listed, without ids and
+    scores; tool status lines, format errors and the agent's own completions are dropped,
+    so "removed 0 messages" or "mem_1 (0.83)" never outrank a fact.
+
+    >>> from agemem_env.memory.short_term import ContextMessage
+    >>> summary_input(ContextMessage("tool", "[Retrieve_memory] (ok) 1 memories:\nmem_1 (0.83): "
+    ...                              "Ana lives in Porto", "retrieval", 9))
+    'Ana lives in Porto'
+    >>> summary_input(ContextMessage("user", "Summary: Ana moved.", "summary", 5))
+    'Ana moved.'
+    >>> summary_input(ContextMessage("tool", "[Filter_context] (ok) removed 0 messages", "tool", 6))
+    ''
+    """
+    if message.role == "user":
+        return strip_label(message.content)
+    if message.role == "tool" and message.kind == "retrieval":
+        return _LISTED_RE.sub("", _LIST_HEADER_RE.sub("", message.content)).strip()
+    return ""
+
+
+def strip_label(text: str) -> str:
+    """A text without the "Summary: " label of earlier summaries (repeated ones too)."""
+    while text.startswith(SUMMARY_PREFIX):
+        text = text[len(SUMMARY_PREFIX):]
+    return text
 
 
 def split_sentences(texts: Sequence[str]) -> list[str]:
@@ -112,7 +148,7 @@ class ExtractiveSummariser:
         """Summarise ``texts``; "Summary: (nothing to summarise)" when nothing is left."""
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of str, not a single str")
-        candidates = _informative_sentences(split_sentences(texts))
+        candidates = _informative_sentences(split_sentences([strip_label(t) for t in texts]))
         if not candidates:
             return EMPTY_SUMMARY
         keep = min(max(1, math.ceil(self.ratio * len(candidates))), self.max_sentences)

@@ -23,6 +23,11 @@ class EpisodeStats:
     parse_errors: int = 0
     first_reduction_step: int | None = None
     first_overflow_step: int | None = None
+    """Step of the first overflow (0: at reset, before the agent acted)."""
+    first_agent_overflow: tuple[int, int] | None = None
+    """(step, phase) of the first overflow after the agent's first action; phase 1: as the
+    step's own messages were added, 2: at the reveal after them. A reduction in step t
+    came before either (Eq. 20's "before")."""
     added_ids: list[str] = field(default_factory=list)
     n_updates: int = 0
     n_deletes: int = 0
@@ -30,7 +35,6 @@ class EpisodeStats:
     answer: str | None = None
     tokens_at_answer: int | None = None
     rounds_exceeded: bool = False
-    distractor_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,9 @@ class EpisodeSnapshot:
     """Contents of the records this episode added that still exist."""
     context_text: str
     """All non-system context messages, joined."""
+    context_texts: Sequence[str]
+    """The user and tool messages of the context (what the env and the tools put there)."""
     context_tokens: int
-    distractor_tokens_left: int
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ penalties (which are <= 0).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 def task_term(judge_score: float | None, no_answer: float = -1.0) -> float:
@@ -29,17 +30,22 @@ def compression(tokens_used: int, budget: int) -> float:
     return max(0.0, 1.0 - tokens_used / budget)
 
 
-def preventive(first_reduction_step: int | None, first_overflow_step: int | None) -> float:
+def preventive(first_reduction: Any, first_overflow: Any) -> float:
     """Eq. 20: 1 if a context-reduction tool ran before the context first overflowed.
+
+    Times are anything ordered: step numbers, or (step, phase) pairs so that a reduction
+    in step t comes before the overflow its step's own reveal causes.
 
     >>> preventive(3, None), preventive(3, 5), preventive(5, 3), preventive(None, None)
     (1.0, 1.0, 0.0, 0.0)
+    >>> preventive((3, 0), (3, 2))
+    1.0
     """
-    if first_reduction_step is None:
+    if first_reduction is None:
         return 0.0
-    if first_overflow_step is None:
+    if first_overflow is None:
         return 1.0
-    return float(first_reduction_step < first_overflow_step)
+    return float(first_reduction < first_overflow)
 
 
 def preservation(key_terms: Sequence[str], context_tokens: set[str] | frozenset[str]) -> float:
@@ -112,3 +118,21 @@ def format_penalty(n_errors: int, per_error: float, cap: float) -> float:
     (-0.30000000000000004, -1.0)
     """
     return max(cap, n_errors * per_error)
+
+
+def share(part: float, whole: float) -> float:
+    """``part / whole``, 0 when there is nothing to take a share of.
+
+    >>> share(1, 4), share(3, 0)
+    (0.25, 0.0)
+    """
+    return part / whole if whole else 0.0
+
+
+def mean(values: Sequence[float]) -> float:
+    """The mean, 0 for no values (a term with nothing to judge pays nothing).
+
+    >>> mean([1.0, 0.5]), mean([])
+    (0.75, 0.0)
+    """
+    return sum(values) / len(values) if values else 0.0

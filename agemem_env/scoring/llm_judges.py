@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from agemem_env.scoring.judges import JudgeResult, check_judge_inputs, exact_match, token_f1
-from agemem_env.scoring.memory_quality import MemoryQuality, checkable_facts, quality_from
+from agemem_env.scoring.memory_quality import FactMatcher, GoldFacts, MemoryQuality, quality_from
+from agemem_env.scoring.text import content_tokens
 
 Generate = Callable[[list[dict[str, str]]], str]
 """A chat model: OpenAI-style messages ({"role", "content"}) in, the reply text out."""
@@ -127,16 +129,19 @@ def parse_yes_no(reply: str) -> bool:
 
 _MEMORY_SYSTEM = (
     "You check an assistant's long-term memory against gold facts. A memory supports a "
-    "fact when it states the fact's information, in any wording. Reply with yes or no only."
+    "fact when it states the fact's information, in any wording, with its current value; "
+    "a memory that states an outdated value or a withdrawn claim supports nothing. Reply "
+    "with yes or no only."
 )
 
 
 class LLMMemoryJudge:
     """Memory quality graded by a model, with ``memory_quality``'s precision and recall.
 
-    Precision: one question per memory, "does it support any of the facts?". Recall: one
-    question per fact, "does any memory support it?". So len(memories) + len(facts) calls.
-    Facts without content tokens are left out, as in ``memory_quality``.
+    Precision: one question per memory, "does it support any of the facts?" (the outdated
+    statements are listed as such). Recall: one question per fact, "does any memory
+    support it?". So len(memories) + len(facts) calls. Facts without content tokens are
+    left out, and staleness is judged by the word rule, as in ``memory_quality``.
 
     Args:
         generate: The grading model, ``generate(messages) -> reply``.
@@ -159,25 +164,33 @@ class LLMMemoryJudge:
         ]
         return parse_yes_no(self.generate(messages))
 
-    def __call__(self, memories: Sequence[str], facts: Sequence[str]) -> MemoryQuality:
-        """Grade ``memories`` against the gold ``facts``."""
-        facts = checkable_facts(memories, facts)
-        if not memories or not facts:
-            return MemoryQuality(0.0, 0.0, 0.0, tuple(False for _ in memories))
-        fact_list = "\n".join(f"- {fact}" for fact in facts)
+    def __call__(self, memories: Sequence[str], facts: Any) -> MemoryQuality:
+        """Grade ``memories`` against the gold (a GoldFacts, a Task or a list of facts)."""
+        if isinstance(memories, str):
+            raise TypeError("memories must be a sequence of str, not a single str")
+        gold = GoldFacts.of(facts)
+        lexical = FactMatcher(gold)
+        checked = [fact for fact in gold.facts if content_tokens(fact)]
+        stale = [lexical.judge(memory).stale for memory in memories]
+        if not memories or not checked:
+            return MemoryQuality(0.0, 0.0, 0.0, tuple(False for _ in memories), tuple(stale))
+        fact_list = "\n".join(f"- {fact}" for fact in checked)
+        if gold.stale:
+            fact_list += "\nNo longer true:\n" + "\n".join(f"- {s}" for s in gold.stale)
         memory_list = "\n".join(f"- {memory}" for memory in memories)
-        supporting = tuple(
+        supporting = [
             self._ask(
                 f"Facts:\n{fact_list}\n\nMemory: {memory}\n\n"
                 "Does this memory support at least one of the facts?"
             )
             for memory in memories
-        )
+        ]
         covered = [
             self._ask(
                 f"Memories:\n{memory_list}\n\nFact: {fact}\n\n"
                 "Does at least one of the memories support this fact?"
             )
-            for fact in facts
+            for fact in checked
         ]
-        return quality_from(supporting, sum(covered) / len(facts))
+        stale = [st and not sup for st, sup in zip(stale, supporting, strict=True)]
+        return quality_from(supporting, sum(covered) / len(checked), stale)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 from agemem_env.embed import Embedder
 from agemem_env.scoring.judges import ExactMatchF1Judge, Judge
@@ -43,8 +44,9 @@ def make_judge(spec: str | Judge | None) -> Judge:
     raise TypeError(f"judge must be a name, a Judge or None, got {type(spec).__name__}")
 
 
-MemoryScorer = Callable[[Sequence[str], Sequence[str]], MemoryQuality]
-"""(memories, gold facts) -> MemoryQuality; scoring.llm_judges.LLMMemoryJudge is one."""
+MemoryScorer = Callable[[Sequence[str], Any], MemoryQuality]
+"""(memories, gold) -> MemoryQuality, where gold is a ``GoldFacts`` (a Task or a plain list
+of facts also works); scoring.llm_judges.LLMMemoryJudge is one."""
 
 DEFAULT_THRESHOLDS = {"tokens": 0.6, "embedding": 0.7}
 

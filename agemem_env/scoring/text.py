@@ -55,6 +55,15 @@ def content_tokens(text: str) -> frozenset[str]:
     return frozenset(normalize_answer(text).split()) - STOPWORDS
 
 
+def content_words(text: str) -> list[str]:
+    """``content_tokens`` with repeats and in order.
+
+    >>> content_words("Rain, rain and more rain.")
+    ['rain', 'rain', 'rain']
+    """
+    return [word for word in normalize_answer(text).split() if word not in STOPWORDS]
+
+
 def key_terms(question: str) -> tuple[str, ...]:
     """The question's content tokens minus question words, in order, without repeats.
 

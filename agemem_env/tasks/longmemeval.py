@@ -10,7 +10,9 @@ Each haystack session becomes one Stage-1 turn, in the given order: its date in 
 then one ``role: content`` line per message (contents verbatim). The supporting facts are the
 stripped contents of the ``has_answer`` messages of the answer sessions; an answer session
 whose messages carry no ``has_answer`` key at all gives its user messages instead (a session
-that has the flags, all false, gives nothing). Abstention questions (id ending in ``_abs``)
+that has the flags, all false, gives nothing). For ``knowledge-update`` questions only the
+last answer session's evidence supports the answer; the earlier sessions' evidence states
+the value it replaced and becomes ``Task.stale_facts``. Abstention questions (id ending in ``_abs``)
 keep their answer as given, an explanation that the information is not available, and get
 ``metadata["abstention"] = True``.
 
@@ -86,6 +88,9 @@ def load_longmemeval(
     return tasks
 
 
+KNOWLEDGE_UPDATE = "knowledge-update"
+
+
 def parse_record(record: Any, where: str) -> Task:
     """One LongMemEval record as a Task; ``where`` names file and record in errors."""
     qid = field(record, "question_id", str, where)
@@ -99,7 +104,16 @@ def parse_record(record: Any, where: str) -> Task:
     missing = [session_id for session_id in answer_ids if session_id not in known]
     if missing:
         logger.warning("%s: %s: answer sessions %s not in the haystack", SOURCE, where, missing)
-    facts = _facts(messages for session_id, _, messages in sessions if session_id in answer_ids)
+    evidence = [messages for session_id, _, messages in sessions if session_id in answer_ids]
+    question_type = field(record, "question_type", str, where)
+    stale: tuple[str, ...] = ()
+    if question_type == KNOWLEDGE_UPDATE and len(evidence) > 1:
+        # The haystack is in date order: the last answer session holds the current value,
+        # the earlier ones what it replaced.
+        stale = _facts(evidence[:-1])
+        evidence = evidence[-1:]
+    facts = _facts(evidence)
+    stale = tuple(fact for fact in stale if fact not in facts)
     abstention = qid.endswith(ABSTENTION_SUFFIX)
     if not facts and not abstention:
         logger.warning("%s: %s: no supporting fact found in the answer sessions", SOURCE, where)
@@ -109,9 +123,10 @@ def parse_record(record: Any, where: str) -> Task:
         question=field(record, "question", str, where).strip(),
         answers=(answer,),
         supporting_facts=facts,
+        stale_facts=stale,
         source=SOURCE,
         metadata={
-            "question_type": field(record, "question_type", str, where),
+            "question_type": question_type,
             "question_date": field(record, "question_date", str, where),
             "abstention": abstention,
             "answer_session_ids": answer_ids,

@@ -397,6 +397,7 @@ def generate_task(
     if any(b.facts[i].history for i in chain):
         question = question[:-1] + " now?"
     facts = [b.facts[i] for i in chain]
+    stale = _stale_statements(b.facts)
     content = {
         "information": [t.text for t in turns],
         "question": question,
@@ -420,7 +421,22 @@ def generate_task(
         "reminder_facts": tuple(i for _, i, _ in reminders),
         "reminder_stale": tuple(stale for _, _, stale in reminders),
     }
-    return Task(id=task_id or _content_id(content), metadata=metadata, **content)
+    # Values and stale facts stay out of the content id: tasks keep their ids.
+    return Task(id=task_id or _content_id(content), metadata=metadata, **content,
+                supporting_values=tuple(f.value for f in facts),
+                stale_facts=tuple(text for text, _ in stale),
+                stale_values=tuple(value for _, value in stale))
+
+
+def _stale_statements(facts: Sequence[_Fact]) -> list[tuple[str, str]]:
+    """(clean sentence, value) of every value Stage 1 made untrue: each earlier value of a
+    fact that changed, and each retracted claim."""
+    out = []
+    for fact in facts:
+        template = RELATIONS[fact.relation].fact
+        olds = [fact.value] if fact.role == "retracted" else fact.history
+        out.extend((template.format(s=fact.subject, o=old), old) for old in olds)
+    return out
 
 
 # Turns that state a fact (and may be restated or share a turn with another statement).

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agemem_env.core import ToolEffects, ToolError, ToolResult
+from agemem_env.memory.summarise import summary_input
 from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec, slot_text
 
 
@@ -27,17 +28,19 @@ class SummaryContext(Tool):
         indices = ctx.stm.non_system_indices()
         span = str(args["span"]).strip().lower()
         if span != "all":
-            if not (span.isascii() and span.isdigit()) or int(span) < 1:
+            if not (span.isascii() and span.isdigit()) or not span.strip("0"):
                 raise ToolError(
                     "Summary_context: span must be 'all' or a positive number, "
-                    f"got {args['span']!r}"
+                    f"got {args['span'][:40]!r}"
                 )
-            indices = indices[-int(span):]
+            # More than the context holds is all of it (and never a 4,300-digit int).
+            indices = indices[-int(span):] if len(span) <= 9 else indices
         if not indices:
             raise ToolError("Summary_context: there are no messages to summarise")
         messages = ctx.stm.messages
         before = sum(messages[i].tokens for i in indices)
-        summary = ctx.summariser([messages[i].content for i in indices])
+        texts = [text for i in indices if (text := summary_input(messages[i]))]
+        summary = ctx.summariser(texts)
         new = ctx.stm.replace(indices, "user", summary, "summary")
         return ToolResult(
             self.spec.name,

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from agemem_env.cli.errors import fail
-from agemem_env.rewards import PRESETS
+from agemem_env.rewards import DEFAULT_PRESET, PRESETS
 
 # Per-policy defaults where one value does not suit both.
 DEFAULT_LR = {"structured": 1e-2, "llm": 2e-5}
@@ -32,11 +32,12 @@ def grpo_command(
     kl_coef: Annotated[float, typer.Option(min=0.0, help="KL weight (paper: 0.1).")] = 0.001,
     lr: Annotated[float | None, typer.Option(
         help="AdamW lr (default 1e-2 structured, 2e-5 llm).")] = None,
-    epochs: Annotated[int, typer.Option(min=1, help="Passes over each batch.")] = 1,
+    epochs: Annotated[int, typer.Option(
+        min=1, help="Passes over each batch (the clip acts from the second).")] = 2,
     micro_batch: Annotated[int | None, typer.Option(min=1, help="Episodes per backward.")] = None,
     loss_agg: Annotated[str, typer.Option(help="token-mean or step-mean.")] = "token-mean",
     preset: Annotated[str, typer.Option(
-        help=f"Reward preset: {', '.join(PRESETS)}.")] = "paper",
+        help=f"Reward preset: {', '.join(PRESETS)}.")] = DEFAULT_PRESET,
     curriculum: Annotated[bool, typer.Option(
         help="Stage1 -> Stage2 -> target, or the full trajectory only.")] = False,
     embedder: Annotated[str, typer.Option(help="The env's embedder.")] = "hashing",

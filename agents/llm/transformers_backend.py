@@ -202,9 +202,10 @@ class TransformersBackend:
 def fit_prompt(tokenizer: Any, messages: list[dict[str, str]], limit: int) -> list[int]:
     """Token ids of the templated chat, at most ``limit`` long.
 
-    Too long: drop the oldest messages after a leading system message until it fits;
-    if the system message and the last message alone are still too long, keep the
-    system message's tokens and the end of the rest (logged as a warning either way).
+    Too long: drop the oldest messages after a leading system message until it fits,
+    never the newest user message (the turn to answer; in Stage 3 the question), as the env
+    truncates its context; if what is left is still too long, keep the system message's
+    tokens and the end of the rest (logged as a warning either way).
     """
     ids = _encode(tokenizer, messages)
     if len(ids) <= limit:
@@ -212,8 +213,12 @@ def fit_prompt(tokenizer: Any, messages: list[dict[str, str]], limit: int) -> li
     head = messages[:1] if messages and messages[0].get("role") == "system" else []
     rest = list(messages[len(head) :])
     original = len(ids)
-    while len(rest) > 1 and len(ids) > limit:
-        rest.pop(0)
+    while len(ids) > limit:
+        users = [i for i, m in enumerate(rest) if m.get("role") == "user"]
+        droppable = [i for i in range(len(rest) - 1) if not users or i != users[-1]]
+        if not droppable:
+            break
+        rest.pop(droppable[0])
         ids = _encode(tokenizer, head + rest)
     dropped = len(messages) - len(head) - len(rest)
     if len(ids) > limit:

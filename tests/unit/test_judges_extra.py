@@ -233,9 +233,9 @@ def test_llm_memory_judge_precision_recall_and_prompts() -> None:
 def test_llm_memory_judge_empty_inputs_make_no_calls() -> None:
     model = Scripted()
     judge = LLMMemoryJudge(model)
-    assert judge([], ["Ana plays the cello."]) == MemoryQuality(0.0, 0.0, 0.0, ())
+    assert judge([], ["Ana plays the cello."]) == MemoryQuality(0.0, 0.0, 0.0, (), ())
     # A fact without content tokens is left out, as in memory_quality.
-    assert judge(["x"], ["it is"]) == MemoryQuality(0.0, 0.0, 0.0, (False,))
+    assert judge(["x"], ["it is"]) == MemoryQuality(0.0, 0.0, 0.0, (False,), (False,))
     assert model.prompts == []
 
 
@@ -260,7 +260,7 @@ def test_embedding_memory_quality_matches_by_sentence() -> None:
     ]
     facts = ["Ana plays the cello in a community orchestra.", "Ben adopted a dog named Rex."]
     quality = embedding_memory_quality(memories, facts, embedder)
-    assert quality == MemoryQuality(0.5, 0.5, 0.5, (True, False))
+    assert quality == MemoryQuality(0.5, 0.5, 0.5, (True, False), (False, False), (1.0, 0.0))
 
 
 def test_embedding_memory_quality_agrees_with_lexical_on_exact_copies() -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from agemem_env.scoring.memory_quality import MemoryQuality, fact_support, memory_quality
+from agemem_env.scoring.memory_quality import (
+    GoldFacts,
+    MemoryQuality,
+    fact_support,
+    memory_quality,
+)
 from agemem_env.scoring.text import QUESTION_WORDS, STOPWORDS, content_tokens, key_terms
 
 FACTS = ["Ana lives in Porto.", "Ana works as a nurse at Santo Antonio hospital."]
@@ -37,9 +42,12 @@ def test_memory_quality_precision_recall() -> None:
     quality = memory_quality(memories, FACTS)
     # fact 2 tokens: ana works nurse santo antonio hospital; memory 3 has 4 of 6 = 0.67.
     assert quality.supporting == (True, False, True)
-    assert quality.precision == pytest.approx(2 / 3)
+    # Precision is the mean focus: 3 of memory 1's 5 content words are fact words ("user"
+    # and "says" are not), all 4 of memory 3's are.
+    assert quality.focus == pytest.approx((0.6, 0.0, 1.0))
+    assert quality.precision == pytest.approx(1.6 / 3)
     assert quality.recall == 1.0
-    assert quality.f1 == pytest.approx(0.8)
+    assert quality.f1 == pytest.approx(2 * (1.6 / 3) / (1.6 / 3 + 1))
 
 
 def test_threshold() -> None:
@@ -53,8 +61,9 @@ def test_threshold() -> None:
 
 
 def test_empty_memories_and_facts() -> None:
-    assert memory_quality([], FACTS) == MemoryQuality(0.0, 0.0, 0.0, ())
-    assert memory_quality(["Ana lives in Porto"], []) == MemoryQuality(0.0, 0.0, 0.0, (False,))
+    assert memory_quality([], FACTS) == MemoryQuality(0.0, 0.0, 0.0, (), (), ())
+    assert memory_quality(["Ana lives in Porto"], []) == MemoryQuality(
+        0.0, 0.0, 0.0, (False,), (False,), (0.0,))
     # Facts without content tokens are left out of recall.
     quality = memory_quality(["Ana lives in Porto"], ["Ana lives in Porto", "it is"])
     assert (quality.precision, quality.recall, quality.f1) == (1.0, 1.0, 1.0)
@@ -63,7 +72,7 @@ def test_empty_memories_and_facts() -> None:
 def test_one_memory_supports_several_facts() -> None:
     memory = "Ana lives in Porto and works as a nurse at Santo Antonio hospital"
     quality = memory_quality([memory], FACTS)
-    assert quality == MemoryQuality(1.0, 1.0, 1.0, (True,))
+    assert quality == MemoryQuality(1.0, 1.0, 1.0, (True,), (False,), (1.0,))
 
 
 def test_single_str_rejected() -> None:
@@ -71,6 +80,52 @@ def test_single_str_rejected() -> None:
         memory_quality("Ana lives in Porto", FACTS)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="facts"):
         memory_quality(["Ana"], "Ana lives in Porto")  # type: ignore[arg-type]
+
+
+# --- value-aware support ----------------------------------------------------------------
+SPORT = GoldFacts(("The user's favourite sport is climbing.",), ("climbing",),
+                  ("The user's favourite sport is surfing.",), ("surfing",))
+
+
+def test_a_stale_value_is_not_support_but_stale() -> None:
+    # Before values were checked, 2 of 3 content words made this support the gold fact.
+    quality = memory_quality(["The user's favourite sport is surfing."], SPORT)
+    assert quality.supporting == (False,) and quality.stale == (True,)
+    assert (quality.precision, quality.recall, quality.n_stale) == (0.0, 0.0, 1)
+
+
+def test_the_current_value_supports_even_beside_the_old_one() -> None:
+    quality = memory_quality(["My favourite sport is climbing now, not surfing."], SPORT)
+    assert quality.supporting == (True,) and quality.stale == (False,)
+
+
+def test_a_retracted_claim_is_stale() -> None:
+    gold = GoldFacts(("Ana lives in Porto.",), ("Porto",), ("Aarhus is in Denmark.",),
+                     ("Denmark",))
+    assert memory_quality(["Aarhus is in Denmark"], gold).stale == (True,)
+    assert memory_quality(["Aarhus is lovely"], gold).stale == (False,)
+
+
+def test_a_task_is_gold_with_its_values() -> None:
+    import numpy as np
+
+    from agemem_env.tasks import SyntheticConfig, generate_task
+
+    task = generate_task(np.random.default_rng(5), SyntheticConfig(num_updates=1))
+    assert task.stale_facts and task.supporting_values == task.answers
+    stale = memory_quality([task.stale_facts[0]], task)
+    current = memory_quality([task.supporting_facts[0]], task)
+    assert stale.stale == (True,) and current.supporting == (True,)
+
+
+def test_one_dump_that_holds_everything_is_not_precise() -> None:
+    facts = [f"Person {n} lives in City{n}." for n in range(4)]
+    noise = [f"Small talk line {n} about weather number {n}." for n in range(16)]
+    dump = " ".join(facts + noise)
+    one = memory_quality([dump], facts)
+    each = memory_quality(facts, facts)
+    assert one.recall == 1.0 and one.precision < 0.3
+    assert each.precision == 1.0
 
 
 def test_key_terms() -> None:

@@ -50,21 +50,32 @@ def test_reminders_appear_in_stage2_as_information(make_env, reminded: Task) -> 
     )
 
 
-def test_reminders_are_not_counted_as_distractors(make_env, reminded: Task) -> None:
+def test_a_reminder_of_the_current_value_is_no_noise(make_env, reminded: Task) -> None:
     env = _env(make_env, reminded, "AgeMem-Stage2-v0")
     _stage2(env, seed=1)
     messages = env.unwrapped.stm.messages
-    assert env.unwrapped.stats.distractor_tokens == sum(
-        m.tokens for m in messages if m.kind == "distractor"
-    )
-    # Level 2 scores the share of distractor tokens removed: filtering exactly the
-    # distractors, and keeping the reminders, removes all of them.
-    # (One round per stage, so this step also ends the episode.)
-    calls = [ToolCall("Filter_context", {"criteria": d}) for d in DISTRACTORS]
+    # Noise is what supports no gold fact: the distractors, and the reminder of Dana's old
+    # employer; the reminder that restates a gold fact is not noise.
+    noise = sum(m.tokens for m in messages
+                if m.kind == "distractor" or m.content == REMINDERS[1])
+    assert env.unwrapped.ledger.noise_shown == noise
+    # Level 2 scores the share of noise removed: filtering it all, and keeping the current
+    # reminder, removes all of it. (One round per stage: this step ends the episode.)
+    calls = [ToolCall("Filter_context", {"criteria": d}) for d in (*DISTRACTORS, REMINDERS[1])]
     *_, terminated, _, info = env.step(calls)
-    kinds = [m.kind for m in env.unwrapped.stm.messages if m.role == "user"]
-    assert terminated and kinds == ["information", "information"]
+    users = [m.content for m in env.unwrapped.stm.messages if m.role == "user"]
+    assert terminated and users == [REMINDERS[0]]
     assert info["reward_terms"]["task"] == pytest.approx(0.5)  # (memory F1 0 + removed 1) / 2
+
+
+def test_a_summary_that_keeps_the_distractors_removed_none(make_env, reminded: Task) -> None:
+    env = _env(make_env, reminded, "AgeMem-Stage2-v0")
+    _stage2(env, seed=1)
+    env.unwrapped.summariser = lambda texts: "Summary: " + " ".join(texts)  # relabels only
+    *_, info = env.step(ToolCall("Summary_context", {"span": "all"}))
+    assert [m.kind for m in env.unwrapped.stm.messages if m.role == "user"] == ["summary"]
+    assert info["reward_terms"]["context/noise_removed"] == 0.0
+    assert info["reward_terms"]["task"] == pytest.approx(0.0)
 
 
 def test_reminder_positions_are_seeded(make_env, reminded: Task) -> None:

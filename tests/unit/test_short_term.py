@@ -80,11 +80,23 @@ def test_reset_keeps_only_system() -> None:
 def test_truncate_oldest_drops_until_within_budget() -> None:
     stm = context(budget=15)
     dropped = stm.truncate_oldest()
-    assert [m.content for m in dropped] == ["one two", "three four five"]
-    assert stm.total_tokens == 12 and not stm.over_budget
+    # The newest user turn stays: the oldest messages around it go.
+    assert [m.content for m in dropped] == ["one two", "six"]
+    assert stm.total_tokens == 14 and not stm.over_budget
     tiny = context(budget=1)
     tiny.truncate_oldest()
-    assert [m.role for m in tiny.messages] == ["system"]  # over budget, but system stays
+    # Over budget, but the system prompt and the newest user turn stay.
+    assert [m.content for m in tiny.messages] == ["you are helpful", "three four five"]
+
+
+def test_truncation_never_drops_the_question() -> None:
+    stm = context(budget=20)
+    stm.append("user", "where is it", "question")
+    stm.append("tool", "a long tool result with many words in it", "tool")
+    stm.append("user", "a newer turn", "information")
+    stm.truncate_oldest()
+    kinds = [m.kind for m in stm.messages]
+    assert "question" in kinds and stm.messages[-1].content == "a newer turn"
 
 
 def test_validation_and_chat_format() -> None:

@@ -156,3 +156,21 @@ def test_make_summariser() -> None:
         make_summariser("llm")
     with pytest.raises(TypeError):
         make_summariser(3)  # type: ignore[arg-type]
+
+
+def test_summaries_never_nest_and_status_lines_never_outrank_facts() -> None:
+    import gymnasium as gym
+
+    import agemem_env  # noqa: F401  (registers the ids)
+    from agemem_env.actions import render_completion
+    from agemem_env.core import ToolCall
+
+    env = gym.make("AgeMem-Stage3-v0", embedder="hashing")
+    env.reset(seed=4)
+    noop = ToolCall("Filter_context", {"criteria": "zzqx qqvz"})
+    summary = ToolCall("Summary_context", {"span": "all"})
+    for _ in range(3):
+        env.step(render_completion([noop, summary]))
+    texts = [m.content for m in env.unwrapped.stm.messages if m.kind == "summary"]
+    assert texts and all(t.count("Summary:") == 1 for t in texts)
+    assert not any("removed 0 messages" in t or "highest similarity" in t for t in texts)
