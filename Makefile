@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench fuzz lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest tests/benchmarks --benchmark-only
+
+# The standing fuzz target in full: N random and adversarial actions per env id and mode.
+N ?= 100000
+fuzz: $(STAMP)
+	AGEMEM_FUZZ_ACTIONS=$(N) $(PY) tests/fuzz/test_fuzz_env.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check agemem_env agents baselines leaderboard tests

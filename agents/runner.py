@@ -139,8 +139,10 @@ class _Episode:
         info = self.info
         # judge is None until an answer exists; once the question is out (stage 3) that
         # is an unanswered question, which scores 0. Levels 1-2 ask none: None stays.
-        judge = info.get("judge") or dict.fromkeys(
-            ("score", "exact_match", "f1") if info.get("stage") == 3 else (), 0.0)
+        judge = info.get("judge") or {}
+        if not judge.get("judged", True):
+            judge = dict.fromkeys(("score", "exact_match", "f1") if info.get("stage") == 3
+                                  else (), 0.0)
         quality = {k: float(v) for k, v in (info.get("memory_quality") or {}).items()}
         return EpisodeRecord(
             env_id=env_id, agent=str(getattr(self.agent, "name", type(self.agent).__name__)),

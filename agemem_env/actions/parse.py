@@ -53,11 +53,19 @@ def structured_call(item: Any, tools: ToolRegistry = DEFAULT_TOOLS) -> ToolCall:
     if "name" in item:
         known = tools.resolve(str(item["name"]))
         name = known.spec.name if known is not None else str(item["name"])
-        return ToolCall(name, dict(item.get("arguments") or {}))
+        arguments = item.get("arguments") or {}
+        if not isinstance(arguments, Mapping):
+            raise TypeError(f"'arguments' must be an object, got {type(arguments).__name__}")
+        return ToolCall(name, dict(arguments))
     if "tool" not in item:
         raise ValueError(f"missing 'tool' (an index 0-{len(tools) - 1} or a tool name)")
     tool = _tool(item["tool"], tools)
-    return ToolCall(tool.spec.name, tool.from_slots(item))
+    try:
+        arguments = tool.from_slots(item)
+    except Exception as err:  # a plug-in's slot mapping must not crash a step
+        raise ValueError(f"{tool.spec.name}: cannot read its arguments from the slots "
+                         f"({type(err).__name__}: {str(err)[:200]})") from err
+    return ToolCall(tool.spec.name, arguments)
 
 
 def _tool(index_or_name: Any, tools: ToolRegistry) -> Tool:

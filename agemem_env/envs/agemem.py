@@ -13,8 +13,9 @@ import numpy as np
 from agemem_env.actions.parse import parse_structured_action
 from agemem_env.actions.spaces import structured_action_space, text_action_space
 from agemem_env.actions.text import parse_text_action, render_completion
-from agemem_env.core import MAX_TOP_K, MemoryHit, ParsedAction, ToolResult
+from agemem_env.core import MAX_TOP_K, MemoryHit, ParsedAction, ToolCall, ToolResult
 from agemem_env.embed import Embedder, make_embedder
+from agemem_env.envs import shared_messages  # noqa: F401  (async vector envs share messages)
 from agemem_env.envs.observation import observation_space
 from agemem_env.envs.prompts import system_prompt
 from agemem_env.envs.render import render_text
@@ -42,6 +43,7 @@ from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
 from agemem_env.tokens import TokenCounter, make_token_counter
 from agemem_env.tools import Tool, ToolContext, ToolRegistry, execute, make_registry
 
+_UNJUDGED = {"score": 0.0, "exact_match": 0.0, "f1": 0.0}
 
 class AgeMemEnv(gym.Env):
     """The AgeMem three-stage memory-management environment.
@@ -83,15 +85,21 @@ class AgeMemEnv(gym.Env):
     showed beside the new turns), so agents never parse ids out of the text.
 
     ## Rewards
-    Zero until the last step, then R = w_task R_task + w_context R_context + w_memory
-    R_memory + w_tool R_tool + penalties (Eq. 16); ``reward_mode="dense"`` pays the change
-    of R at every step instead, summing to the same total. Terms (``info["reward_terms"]``,
-    every step): task (Eq. 17: judge score, -1 without an answer; levels 1-2 have no
-    question and score memory F1, plus distractor removal at level 2); context = mean of
-    compression (Eq. 19), preventive (Eq. 20) and preservation (Eq. 21, graded); memory =
-    mean of storage (Eq. 23), maintenance (Eq. 24) and relevance (Eq. 25, offline: share of
-    retrieved memories that support a gold fact); tool validity; penalties (Eq. 26): round
-    cap -1, overflow -0.5, -0.1 per malformed completion or invalid call (floor -1).
+    Zero until the last step, then R = w_task R_task + gate (w_context R_context + w_memory
+    R_memory + w_tool R_tool) + penalties (Eq. 16); ``reward_mode="dense"`` pays the change
+    of R at every step instead, summing to the same total. Every term is in
+    ``info["reward_terms"]`` every step (the table: ``agemem_env.rewards.TERMS``; the
+    rules and their red-team audit: docs/reward.md). task (Eq. 17): the judge's score, -1
+    without an answer (levels 1-2: memory F1, and the share of noise removed at level 2).
+    The paper's context terms: compression (Eq. 19), preventive (Eq. 20), preservation
+    (Eq. 21, graded); its memory terms: storage (Eq. 23), maintenance (Eq. 24), relevance
+    (Eq. 25). The grounded terms, which pay only for effects that served the task:
+    noise_removed, overflow_prevented, facts_in_context; precision, fixes,
+    retrieval_precision (and memory/stale, reported). Support is value-aware: a memory with
+    a superseded value is stale, not support. The default preset ``grounded`` weighs the
+    grounded terms 0.25 per group and gates them by the answer's score; ``paper`` is Eq.
+    16-26 literally. Penalties (Eq. 26): round cap -1, overflow -0.5, -0.1 per malformed
+    completion or invalid call (floor -1; -0.4 under grounded).
 
     ## Starting State
     The seed picks the task (or generates one), the order of the distractors and where
@@ -140,6 +148,13 @@ class AgeMemEnv(gym.Env):
     * v0: initial release. Later in v0, Stage 2 mixes in a task's reminders; the default
       synthetic tasks gained paraphrased turns and reminders (``paraphrase``,
       ``reminder_rate``), so default-synthetic scores differ from earlier v0 runs.
+    * v0, 2026-12: the default reward preset is ``grounded`` (was ``paper``, still
+      available); memory support is value-aware and memory precision is per-memory focus,
+      so every memory-quality number differs from earlier runs; preventive counts a
+      reduction before the overflow its own step's reveal causes, and ignores overflows at
+      reset; overflow truncation never drops the question or the newest user turn; summaries
+      drop tool status lines and never nest. The id stays v0 (the product's documented id);
+      results before this change are not comparable and were regenerated.
 
     >>> import gymnasium as gym, agemem_env
     >>> env = gym.make("AgeMem-Stage3-v0", embedder="hashing")
@@ -281,6 +296,7 @@ class AgeMemEnv(gym.Env):
         if self.task is None or self._done:
             raise RuntimeError("step() called before reset() or after the episode ended; "
                                "call reset() first")
+        _check_action_type(action, self.action_mode)
         self.steps += 1
         self.round += 1
         self._shown, self._dropped = [], []
@@ -446,7 +462,7 @@ class AgeMemEnv(gym.Env):
         if self.action_mode == "text" and isinstance(action, str):
             completion = action[: self.max_action_chars]
         else:
-            completion = render_completion(parsed.calls, answer=answer)
+            completion = _rendered(parsed, answer)
         self.stm.append("assistant", completion, "assistant")
         for result in results:
             kind = "retrieval" if result.ok and result.effects.searched else "tool"
@@ -556,13 +572,17 @@ class AgeMemEnv(gym.Env):
             "parse_errors": stats.parse_errors,
             "step_results": [result.to_info() for result in self._last_results],
             "step_errors": list(self._last_errors),
+            "error": _error_code(self._last_errors, self._last_results),
             "auto_retrieved": [asdict(hit) for hit in self._shown],
             "context_tokens": self.stm.total_tokens,
             "ltm_size": len(self.ltm),
             "ltm_namespace": self.ltm.namespace,
             "overflow": stats.first_overflow_step is not None,
             "answer": stats.answer,
-            "judge": None if ev.judge is None else vars(ev.judge).copy(),
+            # Always a dict of one shape (make_vec merges infos key by key): "judged" says
+            # whether an answer was judged; the scores are 0 until then.
+            "judge": {"judged": ev.judge is not None,
+                      **(vars(ev.judge) if ev.judge is not None else _UNJUDGED)},
             "memory_quality": {
                 "precision": ev.quality.precision,
                 "recall": ev.quality.recall,
@@ -611,3 +631,34 @@ def _check_tasks(tasks: Any) -> str | tuple[Task, ...]:
         raise TypeError("tasks must be a source name (e.g. 'synthetic') or a non-empty list "
                         "of agemem_env.tasks.Task")
     return tasks
+
+
+def _check_action_type(action: Any, mode: str) -> None:
+    """Refuse, before any state changes, what is no action of the mode at all; everything
+    else (any str; any dict, ToolCall or list, nested as it may be) is parsed and its
+    problems reported as format errors."""
+    if mode == "text":
+        if not isinstance(action, str):
+            raise TypeError(f"a text-mode action is a str (the completion), got "
+                            f"{type(action).__name__}")
+        return
+    if not isinstance(action, Mapping | ToolCall | list | tuple):
+        raise TypeError(f"a structured action is a dict of the action space, a ToolCall, or a "
+                        f"list of them; got {type(action).__name__}")
+
+
+def _rendered(parsed: ParsedAction, answer: str | None) -> str:
+    """The canonical completion of a structured step; arguments JSON cannot hold (numpy
+    values, sets, nesting past Python's limit) are shown by name only."""
+    try:
+        return render_completion(parsed.calls, answer=answer)
+    except (TypeError, ValueError, RecursionError):
+        shown = [ToolCall(str(call.name), {"arguments": "(not JSON)"}) for call in parsed.calls]
+        return render_completion(shown, answer=answer if isinstance(answer, str) else None)
+
+
+def _error_code(parse_errors: Sequence[str], results: Sequence[ToolResult]) -> str:
+    """"" (none), "format" (the action did not parse), "tool" (a call failed), or both."""
+    codes = [code for code, hit in (("format", bool(parse_errors)),
+                                    ("tool", any(not r.ok for r in results))) if hit]
+    return "+".join(codes)

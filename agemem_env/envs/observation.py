@@ -18,12 +18,15 @@ class ChatMessages(spaces.Space[list]):
     """A list of chat messages, each ``{"role": ..., "content": ...}``.
 
     Like minigrid's ``MissionSpace``, a small custom space so ``check_env`` can verify
-    observations that are not arrays.
+    observations that are not arrays. ``shared_bytes`` is the per-env buffer an async
+    vector env shares the messages through (``envs.shared_messages``).
     """
 
-    def __init__(self, max_messages: int = 4096, max_chars: int = 1_000_000, seed=None):
+    def __init__(self, max_messages: int = 4096, max_chars: int = 1_000_000,
+                 shared_bytes: int = 2**21, seed=None):
         self.max_messages = max_messages
         self.max_chars = max_chars
+        self.shared_bytes = shared_bytes
         super().__init__(dtype=object, seed=seed)
 
     def sample(self, mask: Any = None, probability: Any = None) -> list[dict[str, str]]:

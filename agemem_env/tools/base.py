@@ -99,7 +99,7 @@ def _coerce(tool: str, param: Param, value: Any) -> Any:
     if param.type == "object" and isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, a 4,300-digit int, too deep
             pass
     # bool is an int subclass in Python; an LLM's true is not a count.
     wrong_bool = param.type == "integer" and isinstance(value, bool)
@@ -129,7 +129,7 @@ def slot_metadata(item: Mapping[str, Any]) -> Any:
             return None
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # validation names the problem
             return value
     return value
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from agemem_env.core import ToolCall, ToolError, ToolResult
 from agemem_env.tools.base import ToolContext
 from agemem_env.tools.registry import DEFAULT_TOOLS, ToolRegistry
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ def execute(calls: Sequence[ToolCall], ctx: ToolContext,
             result = tool.run(args, ctx)
         except ToolError as err:
             results.append(ToolResult(name, False, str(err)))
+            continue
+        except Exception as err:  # a bug or a plug-in's failure ends this call, not the run
+            logger.warning("tool %s failed", name, exc_info=err)
+            results.append(ToolResult(name, False, f"{name} failed: {type(err).__name__}: "
+                                                   f"{str(err)[:300]}"))
             continue
         if result.effects.answer is not None:
             return ExecutionReport(tuple(results), result.effects.answer)

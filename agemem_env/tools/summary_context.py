@@ -51,5 +51,6 @@ class SummaryContext(Tool):
         )
 
     def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        """``text`` is the span; empty means "all"."""
-        return {"span": slot_text(item).strip() or "all"}
+        """``text`` is the span; empty means "all" (a non-str goes on to validation)."""
+        span = slot_text(item)
+        return {"span": (span.strip() or "all") if isinstance(span, str) else span}

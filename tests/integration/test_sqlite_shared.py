@@ -33,6 +33,7 @@ say("ready")
 sys.stdin.readline()
 ltm = LongTermMemory(HashingEmbedder(), path=path)
 say("namespace", ltm.namespace)
+sys.stdin.readline()  # both writers hold their namespaces before either writes
 ltm.clear(restart_ids=True)  # what the env does at every reset
 for i in range(count):
     try:
@@ -41,6 +42,8 @@ for i in range(count):
         say("error", i, type(exc).__name__, exc)
     else:
         say("ok", record.id, i)
+say("written")
+sys.stdin.readline()  # and keep them until both are done
 ltm.close()
 """
 OPENER = """
@@ -113,16 +116,20 @@ def test_two_writers_500_adds_each_lose_nothing_and_never_cross(tmp_path) -> Non
     writers = {tag: spawn(WRITER, path, tag, count) for tag in ("alpha", "beta")}
     for proc in writers.values():
         expect_line(proc, "ready")
-    go(list(writers.values()), "go")
+    go(list(writers.values()), "go")  # open at the same moment
+    namespaces = {tag: expect_line(proc, "namespace")[0] for tag, proc in writers.items()}
+    go(list(writers.values()), "write")  # write at the same moment
     acked: dict[str, dict[str, int]] = {}
-    namespaces: dict[str, str] = {}
     for tag, proc in writers.items():
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-        lines = [line.split() for line in out.splitlines()]
-        assert not [line for line in lines if line[0] == "error"], out
-        namespaces[tag] = next(line[1] for line in lines if line[0] == "namespace")
+        lines = []
+        while (line := proc.stdout.readline().split()) and line[0] != "written":
+            lines.append(line)
+        assert not [line for line in lines if line[0] == "error"], lines[:5]
         acked[tag] = {line[1]: int(line[2]) for line in lines if line[0] == "ok"}
+    go(list(writers.values()), "close")
+    for proc in writers.values():
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
 
     assert sum(map(len, acked.values())) == 2 * count  # 1,000 acknowledged, 0 errors
     assert sorted(namespaces.values()) == ["default", "default-2"]
