@@ -39,7 +39,7 @@ from agemem_env.scoring.registry import (
     make_judge,
     make_memory_scorer,
 )
-from agemem_env.tasks import SyntheticConfig, Task, generate_task, load_tasks
+from agemem_env.tasks import SOURCES, SyntheticConfig, Task, generate_task, load_tasks
 from agemem_env.tokens import TokenCounter, make_token_counter
 from agemem_env.tools import Tool, ToolContext, ToolRegistry, execute, make_registry
 
@@ -227,7 +227,7 @@ class AgeMemEnv(gym.Env):
         self.tools = make_registry(tools)
         self.reward_config = _reward_config(reward_preset, reward_weights)
         self.task_config = SyntheticConfig(**(task_config or {}))
-        self._task_source, self._tasks_path = _check_tasks(tasks), tasks_path
+        self._task_source, self._tasks_path = _check_tasks(tasks, tasks_path), tasks_path
         # Factories only: models load on first use, the SQLite file opens at first reset.
         self.embedder = make_embedder(embedder)
         self.token_counter = make_token_counter(token_counter)
@@ -510,6 +510,9 @@ class AgeMemEnv(gym.Env):
         if self._tasks is None:
             if isinstance(self._task_source, str):
                 self._tasks = load_tasks(self._task_source, path=self._tasks_path)
+                if not self._tasks:
+                    raise ValueError(f"{self._task_source} at {self._tasks_path} holds no "
+                                     "tasks")
             else:
                 self._tasks = list(self._task_source)
         return self._tasks
@@ -623,9 +626,21 @@ def _check_range(name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{name} must be an int in {low}..{high}, got {value!r}")
 
 
-def _check_tasks(tasks: Any) -> str | tuple[Task, ...]:
+def _check_tasks(tasks: Any, path: Any) -> str | tuple[Task, ...]:
+    """The task source, checked up front: a known name, and for a dataset a path that
+    exists (the file itself is read at the first reset)."""
     if isinstance(tasks, str):
+        if tasks not in SOURCES:
+            raise ValueError(f"tasks must be one of {list(SOURCES)} or a list of Task, got "
+                             f"{tasks!r}")
+        if tasks == "synthetic" and path is not None:
+            raise ValueError("tasks_path does not apply to tasks='synthetic'")
+        if path is not None and not os.path.exists(path):
+            raise FileNotFoundError(f"tasks_path {str(path)!r} does not exist (the {tasks} "
+                                    "data file or folder)")
         return tasks
+    if isinstance(tasks, Task):
+        tasks = (tasks,)
     tasks = tuple(tasks)
     if not tasks or not all(isinstance(t, Task) for t in tasks):
         raise TypeError("tasks must be a source name (e.g. 'synthetic') or a non-empty list "

@@ -39,9 +39,11 @@ def resolve_file(
 def read_json(path: Path) -> Any:
     """Parse a JSON (or JSON-lines, for .jsonl) file; errors name the file and position."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a UTF-8 BOM (Windows editors) is fine
     except UnicodeDecodeError as err:
         raise DataFormatError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+    if not text.strip():
+        raise DataFormatError(f"{path}: the file is empty")
     if path.suffix == ".jsonl":
         return list(_json_lines(path, text))
     try:
@@ -51,6 +53,8 @@ def read_json(path: Path) -> Any:
             f"{path}: invalid JSON ({err.msg} at line {err.lineno}, column {err.colno}); "
             "is the file truncated?"
         ) from err
+    except RecursionError as err:
+        raise DataFormatError(f"{path}: JSON nested too deeply to read") from err
 
 
 def _json_lines(path: Path, text: str) -> Iterator[Any]:
