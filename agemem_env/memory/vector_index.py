@@ -7,14 +7,17 @@ normalised float32 vectors), so scores are bit-identical across indexes and runs
 can differ from exact search only in recall.
 
 Measured on 2 shared CPU cores with MiniLM-like vectors (docs/performance.md;
-tests/benchmarks/test_index_switch_bench.py, test_retrieval_bench.py): a top-5 exact search
-costs 0.14 ms at 8k vectors, 0.4 ms at 16k, 1.1 ms at 24k and 8 ms at 100k; on the usearch
-graph 0.3-0.6 ms from 4k to 100k, but an add costs 0.1-0.35 ms there against 9 us on the
-exact store. At one add per search the two meet near 20k vectors, hence AutoIndex's switch
-at ``AUTO_THRESHOLD`` = 20,000. The usearch defaults (connectivity 16, expansion 64 to add,
-128 to search, an f16 graph) gave recall@5 0.99-1.0 at 100k in every build measured, with a
-search p50 of 0.45-0.6 ms; the earlier search breadth of 256 cost 0.9-1.3 ms for the same
-recall, and a breadth of 64 on the same graph fell to 0.97-0.99.
+tests/benchmarks/test_index_switch_bench.py, test_retrieval_bench.py). A top-5 exact search
+with BLAS on one thread (OPENBLAS_NUM_THREADS=1, as parallel workers should run) costs 0.12
+ms at 4k vectors, 0.33 ms at 8k, 1.4 ms at 16k; on two threads of an idle machine about half
+that, but when the other core is busy the second BLAS thread stalls and a search from about
+8k vectors up takes 8-12 ms. On the usearch graph a search costs 0.2-0.7 ms from 4k to 64k
+vectors and an add 0.15-0.35 ms, against 9 us on the exact store. At one add per search the
+two cost the same near 10k vectors (one BLAS thread) to 20k (two, idle); AutoIndex switches
+at ``AUTO_THRESHOLD`` = 10,000, the safer end. The usearch defaults (connectivity 16,
+expansion 64 to add, 128 to search, an f16 graph) gave recall@5 0.99-1.0 at 100k in every
+build measured, with a search p50 of 0.45-0.8 ms; the earlier search breadth of 256 cost
+0.9-1.3 ms for the same recall, and a breadth of 64 on the same graph fell to 0.97-0.99.
 """
 
 from __future__ import annotations
@@ -310,7 +313,7 @@ class USearchIndex(ExactIndex):
         return _top_k(*self._store.rescore(np.fromiter(rows, dtype=np.int64), query), k)
 
 
-AUTO_THRESHOLD = 20_000
+AUTO_THRESHOLD = 10_000
 """Vectors above which AutoIndex moves to usearch (see the module docstring)."""
 
 
@@ -324,7 +327,7 @@ class AutoIndex:
     Args:
         dim: Vector length.
         threshold: Size above which the usearch graph is built (on one thread by default:
-            about 3 s at 20k vectors, once).
+            under a second at 10k vectors, once).
         build_threads: Passed to :class:`USearchIndex` (1 = reproducible graph).
     """
 

@@ -8,6 +8,8 @@ index and one usearch index (the module's defaults) grow together through the si
 The summary prints, per size, the p50 of a top-5 search and of one add on each, and the
 usearch recall@5; AutoIndex's threshold (``AUTO_THRESHOLD``) is read off that table: the
 size from which usearch's search saving pays for its dearer adds at about one add per search.
+Run it with ``OPENBLAS_NUM_THREADS=1`` too: exact search's BLAS pass behaves very differently
+on one thread, on two of an idle machine, and on two when another process holds a core.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from test_retrieval_bench import N_QUERIES, K, base_embeddings, corpus
 
 from agemem_env.memory.vector_index import AUTO_THRESHOLD, ExactIndex, USearchIndex
 
-SIZES = (4_096, 8_192, 16_384, 20_480, 24_576, 32_768, 65_536)
+SIZES = (4_096, 8_192, 12_288, 16_384, 24_576, 32_768, 65_536)
 ADD_ROUNDS = 200
 
 
