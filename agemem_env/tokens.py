@@ -8,16 +8,23 @@ bundled in the ``quicktok`` package (the same ranks), and let tiktoken verify th
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["HFTokenizerCounter", "TiktokenCounter", "TokenCounter", "make_token_counter"]
+__all__ = [
+    "DEFAULT_COUNT_CACHE",
+    "HFTokenizerCounter",
+    "TiktokenCounter",
+    "TokenCounter",
+    "make_token_counter",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,10 @@ _BPE_FILES: dict[str, tuple[str, str]] = {
     ),
 }
 _DEFAULT_CACHE_DIR = Path("~/.cache/agemem/tiktoken")
+
+DEFAULT_COUNT_CACHE = 4096
+"""Texts whose counts a counter remembers. Every reset counts the same ~4,000-character
+system prompt, and tool results and chit-chat recur across episodes."""
 
 # Loaded encodings (tiktoken.Encoding or a quicktok Tokenizer), shared process-wide.
 _ENCODINGS: dict[str, Any] = {}
@@ -123,6 +134,9 @@ def _load_tiktoken(encoding: str) -> Any:
 
 def _load_encoding(encoding: str) -> Any:
     """Load with tiktoken; fall back to quicktok (same ids for ordinary text)."""
+    loaded = _ENCODINGS.get(encoding)  # every count after the first: no lock needed
+    if loaded is not None:
+        return loaded
     with _LOCK:
         if encoding in _ENCODINGS:
             return _ENCODINGS[encoding]
@@ -153,43 +167,101 @@ class TiktokenCounter:
 
     The encoding loads on the first ``count`` and is shared process-wide. Special-token text
     in user content (``"<|endoftext|>"``) counts as ordinary text instead of raising.
+    Counts are remembered per text (least recently used dropped first).
 
     Args:
         encoding: tiktoken encoding name; ``cl100k_base`` and ``o200k_base`` work offline.
+        cache_size: Most texts whose counts are kept; 0 counts every call afresh.
     """
 
-    def __init__(self, encoding: str = "cl100k_base") -> None:
+    def __init__(
+        self, encoding: str = "cl100k_base", cache_size: int = DEFAULT_COUNT_CACHE
+    ) -> None:
         if not isinstance(encoding, str) or not encoding:
             raise ValueError(f"encoding must be a non-empty str, got {encoding!r}")
         self.encoding = encoding
         self.name = f"tiktoken:{encoding}"
+        self.cache_size = _check_cache_size(cache_size)
+        self._count = _lru(_tiktoken_count(encoding), cache_size)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _without_cache(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._count = _lru(_tiktoken_count(self.encoding), self.cache_size)
 
     def count(self, text: str) -> int:
         """Return the number of tokens in ``text``."""
         if not isinstance(text, str):
             raise TypeError(f"count() takes a str, got {type(text).__name__}")
-        return len(_load_encoding(self.encoding).encode_ordinary(text))
+        return self._count(text)
 
 
 class HFTokenizerCounter:
     """Counts tokens with the agent's own tokenizer (e.g. a transformers tokenizer).
 
+    Counts are remembered per text, as in :class:`TiktokenCounter`; a tokenizer whose
+    vocabulary changes after the counter is built needs ``cache_size=0``.
+
     Args:
         tokenizer: Any object with ``encode(text, add_special_tokens=False) -> list[int]``.
+        cache_size: Most texts whose counts are kept; 0 counts every call afresh.
     """
 
-    def __init__(self, tokenizer: Any) -> None:
+    def __init__(self, tokenizer: Any, cache_size: int = DEFAULT_COUNT_CACHE) -> None:
         if not callable(getattr(tokenizer, "encode", None)):
             raise TypeError(f"tokenizer {type(tokenizer).__name__} has no encode() method")
         self.tokenizer = tokenizer
         label = getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__
         self.name = f"hf:{label}"
+        self.cache_size = _check_cache_size(cache_size)
+        self._count = _lru(_tokenizer_count(tokenizer), cache_size)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return _without_cache(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._count = _lru(_tokenizer_count(self.tokenizer), self.cache_size)
 
     def count(self, text: str) -> int:
         """Return the number of tokens in ``text``, without special tokens."""
         if not isinstance(text, str):
             raise TypeError(f"count() takes a str, got {type(text).__name__}")
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+        return self._count(text)
+
+
+# The counting functions close over the encoding or tokenizer, never over the counter, so
+# a counter and its cache form no reference cycle (envs holding them free promptly).
+def _tiktoken_count(encoding: str) -> Callable[[str], int]:
+    def count(text: str) -> int:
+        return len(_load_encoding(encoding).encode_ordinary(text))
+
+    return count
+
+
+def _tokenizer_count(tokenizer: Any) -> Callable[[str], int]:
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False))
+
+    return count
+
+
+def _lru(count: Callable[[str], int], size: int) -> Callable[[str], int]:
+    """``count`` behind a thread-safe LRU cache of ``size`` texts (0: no cache)."""
+    return functools.lru_cache(maxsize=size)(count) if size else count
+
+
+def _check_cache_size(size: Any) -> int:
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"cache_size must be an int >= 0, got {size!r}")
+    return size
+
+
+def _without_cache(state: dict[str, Any]) -> dict[str, Any]:
+    # lru_cache wrappers do not pickle; a copy starts with an empty cache.
+    return {key: value for key, value in state.items() if key != "_count"}
 
 
 def make_token_counter(spec: str | TokenCounter | object | None = None) -> TokenCounter:

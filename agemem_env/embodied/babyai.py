@@ -4,6 +4,12 @@ The earlier successful run that Stage 1 replays comes from minigrid's BabyAI bot
 explores until it finds the target. Its hindsight shortcut (the shortest route from the
 start to where the target turned out to be, found by search on the level's grid) is what
 makes a tight Stage-3 budget solvable for an agent that remembers it.
+
+An instance depends only on the level and the seed, so each is described once per process
+and remembered (``MEMO_INSTANCES`` of them, least recently used dropped first): a GRPO group
+replaying one seed, or a sibling seen before, costs a dictionary look-up. Describing runs the
+bot (its run length is in the notes) in the cheaper form of ``babyai_bot``, which makes the
+same moves as minigrid's.
 """
 
 from __future__ import annotations
@@ -11,8 +17,11 @@ from __future__ import annotations
 import contextlib
 import heapq
 import io
+import threading
+from collections import OrderedDict
 from typing import Any
 
+from agemem_env.embodied.babyai_bot import bot_run
 from agemem_env.embodied.backend import Instance, Outcome, require
 
 # minigrid's Actions enum order, with the words the agent writes.
@@ -27,6 +36,10 @@ DIRECTIONS = ("east", "south", "west", "north")  # minigrid's agent_dir 0..3
 _STEP = ((1, 0), (0, 1), (-1, 0), (0, -1))
 _VIEW_CENTRE = 3  # the 7x7 view: the agent stands at (3, 6) looking towards row 0
 _DOOR_STATES = ("open", "closed", "locked")
+MEMO_INSTANCES = 1024
+# (env name, seed) -> Instance, shared by every backend in the process.
+_INSTANCES: OrderedDict[tuple[str, int], Instance] = OrderedDict()
+_INSTANCES_LOCK = threading.Lock()
 
 
 def command_index(command: str) -> int | None:
@@ -58,26 +71,31 @@ class BabyAIBackend:
         self.env_name = env_name
         self._env: Any = None
         self._seed: int | None = None
+        self._started = False
 
     # ----------------------------------------------------------------- Backend API
     def load(self, seed: int) -> Instance:
-        """Reset to ``seed``, let the bot solve it, and shortcut its route in hindsight."""
-        self._seed = seed
-        return self._describe(seed)
+        """The instance ``seed`` names, with the bot's run and its hindsight shortcut."""
+        self._seed, self._started = seed, False
+        return self._instance(seed)
 
     def sibling(self, seed: int) -> Instance:
         """The instance of another seed (the loaded one is restarted by ``start``)."""
-        return self._describe(seed)
+        return self._instance(seed)
 
     def start(self) -> str:
         """Reset the loaded seed; the first observation."""
         if self._seed is None:
             raise RuntimeError("BabyAIBackend.start() before load()")
         _quiet_reset(self._gym(), self._seed)
+        self._started = True
         return self._observe()
 
     def act(self, command: str) -> Outcome:
         """One command; an unknown word costs a step and changes nothing."""
+        if not self._started:
+            # Describing instances moves the level around; only start() puts it in place.
+            raise RuntimeError("BabyAIBackend.act() before start()")
         index = command_index(command)
         if index is None:
             known = ", ".join(COMMANDS)
@@ -103,19 +121,35 @@ class BabyAIBackend:
             self._env = gym.make(self.env_name)
         return self._env
 
+    def _instance(self, seed: int) -> Instance:
+        """The remembered description of ``seed``, made on first use."""
+        key = (self.env_name, seed)
+        with _INSTANCES_LOCK:
+            instance = _INSTANCES.get(key)
+            if instance is not None:
+                _INSTANCES.move_to_end(key)
+                return instance
+        instance = self._describe(seed)  # outside the lock: describing takes milliseconds
+        with _INSTANCES_LOCK:
+            _INSTANCES[key] = instance
+            while len(_INSTANCES) > MEMO_INSTANCES:
+                _INSTANCES.popitem(last=False)
+        return instance
+
     def _describe(self, seed: int) -> Instance:
+        """Reset to ``seed``, read the start, then let the bot solve it (``start`` resets)."""
+        self._started = False
         env = self._gym()
         _quiet_reset(env, seed)
         level = env.unwrapped
-        start = self._pose()
+        start = _pose(level)
         route = shortest_route(level)
-        run = _bot_run(env)
-        _quiet_reset(env, seed)  # leave the instance at its start
         mission = level.mission
+        targets = _targets(level)
+        run = bot_run(level, COMMANDS)  # moves the agent: the start is read above
         solution = tuple(route if route is not None else run)
         facts = [f"BabyAI {self.env_name} seed {seed}: the mission '{mission}' starts {start}."]
-        facts += [f"In that level the target of '{mission}' ({t}) is at {p}."
-                  for t, p in _targets(level)]
+        facts += [f"In that level the target of '{mission}' ({t}) is at {p}." for t, p in targets]
         facts.append(f"Successful route for '{mission}' from the start {start} "
                      f"({len(solution)} commands): {' | '.join(solution)}")
         notes = (f"An earlier try at '{mission}' explored for {len(run)} commands "
@@ -123,18 +157,18 @@ class BabyAIBackend:
         return Instance(f"{self.env_name}/seed-{seed}", mission, start, solution, tuple(facts),
                         notes)
 
-    def _pose(self) -> str:
-        level = self._gym().unwrapped
-        x, y = (int(v) for v in level.agent_pos)
-        return f"at ({x}, {y}) facing {DIRECTIONS[int(level.agent_dir)]}"
-
     def _observe(self) -> str:
         level = self._gym().unwrapped
         seen = describe_view(level.gen_obs()["image"])
         front = level.grid.get(*level.front_pos)
         ahead = "nothing" if front is None else _name(front)
         carrying = f" You carry a {_name(level.carrying)}." if level.carrying else ""
-        return f"You are {self._pose()}; directly ahead: {ahead}.{carrying} You see: {seen}."
+        return f"You are {_pose(level)}; directly ahead: {ahead}.{carrying} You see: {seen}."
+
+
+def _pose(level: Any) -> str:
+    x, y = (int(v) for v in level.agent_pos)
+    return f"at ({x}, {y}) facing {DIRECTIONS[int(level.agent_dir)]}"
 
 
 def _quiet_reset(env: Any, seed: int) -> None:
@@ -184,20 +218,6 @@ def _targets(level: Any) -> list[tuple[str, tuple[int, int]]]:
         return []
     return [(_name(level.grid.get(x, y)), (int(x), int(y))) for x, y in desc.obj_poss
             if level.grid.get(x, y) is not None]
-
-
-def _bot_run(env: Any, limit: int = 1000) -> list[str]:
-    """The BabyAI bot's command sequence from the current start to success."""
-    from minigrid.utils.baby_ai_bot import BabyAIBot
-
-    bot, run = BabyAIBot(env), []
-    for _ in range(limit):
-        action = int(bot.replan())
-        run.append(COMMANDS[action])
-        _, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            break
-    return run
 
 
 def shortest_route(level: Any) -> list[str] | None:

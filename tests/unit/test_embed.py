@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import random
+import re
 import subprocess
 import sys
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +72,128 @@ def test_hashing_is_identical_across_processes() -> None:
     assert bytes.fromhex(out) == HashingEmbedder().embed(texts).tobytes()
 
 
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+class ReferenceHashingEmbedder:
+    """The hashing embedder as it was before the memoised one (kept verbatim as the oracle).
+
+    Committed leaderboard digests depend on these vectors: the fast embedder must match it
+    bit for bit.
+    """
+
+    def __init__(self, dim: int = 384, ngram: int = 2) -> None:
+        self.dim, self.ngram = dim, ngram
+
+    def _features(self, text: str) -> tuple[list[int], list[float]]:
+        words = re.findall(r"\w+", text.lower(), re.UNICODE)
+        hashes: list[int] = []
+        weights: list[float] = []
+        for n in range(1, self.ngram + 1):
+            for i in range(len(words) - n + 1):
+                hashes.append(zlib.crc32(f"w{n}:{' '.join(words[i : i + n])}".encode()))
+                weights.append(1.0)
+        for word in words:
+            padded = f"<{word}>"
+            for i in range(len(padded) - 2):
+                hashes.append(zlib.crc32(f"c:{padded[i : i + 3]}".encode()))
+                weights.append(0.5)
+        return hashes, weights
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        flat_index: list[int] = []
+        flat_weight: list[float] = []
+        for row, text in enumerate(texts):
+            hashes, weights = self._features(text)
+            flat_index.extend(row * self.dim + h % self.dim for h in hashes)
+            flat_weight.extend(w if h >> 31 else -w for h, w in zip(hashes, weights, strict=True))
+        counts = np.bincount(
+            np.asarray(flat_index, dtype=np.int64),
+            weights=np.asarray(flat_weight, dtype=np.float64),
+            minlength=len(texts) * self.dim,
+        )
+        matrix = counts.reshape(len(texts), self.dim).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        np.divide(matrix, norms, out=matrix, where=norms > 0)
+        return matrix
+
+
+def _strings(node: object) -> Iterator[str]:
+    """Every string (keys too) in a parsed JSON document."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _real_texts() -> list[str]:
+    """Distinct strings of the shared dataset samples, plus each file's start as a long text."""
+    files = sorted(SHARED.rglob("*.json")) if SHARED.is_dir() else []
+    if not files:
+        pytest.skip(f"shared data absent: {SHARED}")
+    texts: dict[str, None] = {}
+    for path in files:
+        raw = path.read_text(encoding="utf-8")
+        texts.update(dict.fromkeys(_strings(json.loads(raw))))
+        texts[raw[:100_000]] = None
+    return list(texts)
+
+
+def _random_texts(count: int, seed: int = 0) -> list[str]:
+    """Mixed-script, punctuation-heavy texts, including empty and very long ones."""
+    rng = random.Random(seed)
+    alphabet = (
+        "abcdefghijklmnopqrstuvwxyz ABCXYZ 0123456789 __ .,;:!?'\"-()[]{} \t\n"
+        "éèüßøÅçñ ÉÜ İı ﬁ Straße ΣσςΩ Привет 日本語テスト 한국어 عربي עברית हिन्दी ✓★ 😀🚀"
+    )
+    words = ["the", "cat", "Alice", "moved", "to", "Lisbon", "in", "2021", "café", "naïve"]
+    out = ["", " ", "\n\t", "!!! ???", "a", "A a A a", "x" * 5000, " ".join(words * 400)]
+    for _ in range(count):
+        if rng.random() < 0.5:
+            out.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 200))))
+        else:
+            out.append(" ".join(rng.choice(words) for _ in range(rng.randrange(0, 60))))
+    return out
+
+
+@pytest.mark.parametrize(("dim", "ngram"), [(384, 2), (64, 1), (128, 3)])
+def test_hashing_matches_the_reference_bit_for_bit_on_random_texts(dim: int, ngram: int) -> None:
+    texts = _random_texts(1500, seed=dim)
+    reference = ReferenceHashingEmbedder(dim, ngram)
+    fast = HashingEmbedder(dim, ngram)
+    # One by one (as the cache asks for misses), in one batch, and again with a warm memo.
+    single = np.concatenate([fast.embed([text]) for text in texts])
+    assert single.tobytes() == reference.embed(texts).tobytes()
+    assert fast.embed(texts).tobytes() == single.tobytes()
+    assert fast.embed(texts[::-1]).tobytes() == reference.embed(texts[::-1]).tobytes()
+    assert fast.embed([]).shape == (0, dim)
+
+
+@pytest.mark.data
+def test_hashing_matches_the_reference_bit_for_bit_on_real_texts() -> None:
+    texts = _real_texts()
+    reference = ReferenceHashingEmbedder()
+    fast = HashingEmbedder()
+    for start in range(0, len(texts), 512):
+        batch = texts[start : start + 512]
+        assert fast.embed(batch).tobytes() == reference.embed(batch).tobytes(), start
+
+
+def test_hashing_memo_is_bounded_and_does_not_change_vectors() -> None:
+    texts = _random_texts(300, seed=7)
+    small = HashingEmbedder()
+    small.MEMO_ENTRIES = 50  # forces many clears mid-batch
+    assert small.embed(texts).tobytes() == ReferenceHashingEmbedder().embed(texts).tobytes()
+    assert len(small._words) <= 50 and len(small._grams) <= 50
+    with pytest.raises(AttributeError):
+        small.dim = 8  # type: ignore[misc]  # the memo holds buckets for one dim
+
+
 def test_hashing_name_and_argument_checks() -> None:
     assert HashingEmbedder().name == "hashing-384-2"
     assert HashingEmbedder(dim=64, ngram=1).name == "hashing-64-1"
@@ -121,6 +247,25 @@ def test_make_embedder_specs() -> None:
     assert default.name == "st:all-MiniLM-L6-v2" and default.dim == 384
     with pytest.raises(TypeError, match="int"):
         make_embedder(42)  # type: ignore[arg-type]
+
+
+def test_make_embedder_cache_size_bounds_the_cache() -> None:
+    default = make_embedder("hashing")
+    assert default.max_entries == embed.DEFAULT_CACHE_ENTRIES == 100_000  # type: ignore[attr-defined]
+    small = make_embedder("hashing", cache_size=2)
+    assert isinstance(small, CachedEmbedder) and small.max_entries == 2
+    small.embed(["a", "b", "c"])
+    assert len(small) == 2
+    bare = make_embedder("hashing", cache_size=0)
+    assert isinstance(bare, HashingEmbedder)  # no cache at all
+    texts = ["same vectors", "whatever the cache", ""]
+    assert bare.embed(texts).tobytes() == small.embed(texts).tobytes()
+    assert make_embedder(small) is small and make_embedder(small, cache_size=2) is small
+    with pytest.raises(ValueError, match="keeps 2 entries"):
+        make_embedder(small, cache_size=10)
+    for bad in (-1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match="cache_size"):
+            make_embedder("hashing", cache_size=bad)  # type: ignore[arg-type]
 
 
 def test_minilm_aliases_resolve_to_packaged_weights() -> None:

@@ -99,3 +99,55 @@ def test_make_token_counter_specs() -> None:
     assert isinstance(make_token_counter(WhitespaceTokenizer()), HFTokenizerCounter)
     with pytest.raises(TypeError, match="int"):
         make_token_counter(3)
+
+
+class CallCountingTokenizer(WhitespaceTokenizer):
+    """Counts how often it is asked to encode."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
+        self.calls += 1
+        return super().encode(text, add_special_tokens)
+
+
+def test_cached_counts_equal_fresh_counts() -> None:
+    import random
+
+    rng = random.Random(0)
+    alphabet = "abc xyz 0123 .,!? \n\té東京🚀<|endoftext|>"
+    texts = SAMPLES + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(300)))
+                       for _ in range(500)]
+    cached, fresh = TiktokenCounter(cache_size=64), TiktokenCounter(cache_size=0)
+    reference = quicktok.get_encoding("cl100k_base")
+    for text in texts + texts[::-1]:  # second pass: hits and re-misses after eviction
+        assert cached.count(text) == fresh.count(text) == len(reference.encode_ordinary(text))
+
+
+def test_each_text_is_tokenised_once_within_the_bound() -> None:
+    tokenizer = CallCountingTokenizer()
+    counter = HFTokenizerCounter(tokenizer, cache_size=2)
+    assert [counter.count(t) for t in ("a b", "a b", "c", "a b")] == [2, 2, 1, 2]
+    assert tokenizer.calls == 2
+    counter.count("d")  # evicts "c", the least recently used
+    counter.count("c")
+    assert tokenizer.calls == 4
+    uncached = HFTokenizerCounter(tokenizer, cache_size=0)
+    for _ in range(2):
+        uncached.count("a b")
+    assert tokenizer.calls == 6
+
+
+def test_counters_pickle_and_check_cache_size() -> None:
+    import pickle
+
+    counter = TiktokenCounter(cache_size=8)
+    counter.count("hello world")
+    clone = pickle.loads(pickle.dumps(counter))
+    assert clone.count("hello world") == 2 and clone.cache_size == 8
+    hf = pickle.loads(pickle.dumps(HFTokenizerCounter(WhitespaceTokenizer())))
+    assert hf.count("one two") == 2
+    for bad in (-1, 2.0, True):
+        with pytest.raises(ValueError, match="cache_size"):
+            TiktokenCounter(cache_size=bad)  # type: ignore[arg-type]
