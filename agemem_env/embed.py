@@ -9,11 +9,13 @@ Importing this module is cheap: sentence-transformers (and torch) load on the fi
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -220,8 +222,59 @@ def _load_model(path: str, device: str) -> Any:
                 raise ImportError(
                     f"SentenceTransformerEmbedder needs sentence-transformers: {_ST_INSTALL}"
                 ) from exc
-            _MODEL_CACHE[key] = SentenceTransformer(path, device=device)
+            with _quiet_loading():
+                try:
+                    _MODEL_CACHE[key] = SentenceTransformer(path, device=device)
+                except (OSError, ValueError) as exc:
+                    message = " ".join(str(exc).split())[:300]
+                    raise ValueError(f"cannot load sentence-transformers model {path!r}: "
+                                     f"{message}; use 'minilm', 'hashing' or a local model "
+                                     "folder") from exc
         return _MODEL_CACHE[key]
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """No "Loading weights" bar from transformers while a model loads (it is on again
+    afterwards, if it was); its progress is not the env's to show."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
+def _check_model_offline(model: str) -> None:
+    """Offline, a model that is no local folder and not in the Hugging Face cache can never
+    load: say so now, in one line, instead of at the first step with a hub traceback."""
+    if os.path.isdir(model) or not _offline():
+        return
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return
+    repos = [model] if "/" in model else [model, f"sentence-transformers/{model}"]
+    for repo in repos:
+        try:
+            if isinstance(try_to_load_from_cache(repo, "config.json"), str):
+                return
+        except ValueError:  # not a valid repo id at all
+            continue
+    raise ValueError(
+        f"unknown embedder {model!r}: not 'minilm' or 'hashing', not a local model folder, "
+        "and not in the Hugging Face cache (offline: HF_HUB_OFFLINE is set)")
+
+
+def _offline() -> bool:
+    return any(os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+               for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 
 class SentenceTransformerEmbedder:
@@ -245,6 +298,8 @@ class SentenceTransformerEmbedder:
         self.device = device
         self.batch_size = batch_size
         is_minilm = model.lower() in _MINILM_ALIASES
+        if not is_minilm:
+            _check_model_offline(model)
         self.name = f"st:{MINILM_NAME}" if is_minilm else f"st:{model}"
         # MiniLM's width is known, so asking for ``dim`` need not load the model.
         self._dim: int | None = _MINILM_DIM if is_minilm else None

@@ -120,6 +120,8 @@ class AgeMemEnv(gym.Env):
     | task_config       | dict               | None         | SyntheticConfig fields               |
     | action_mode       | str                | "text"       | "text" or "structured"               |
     | embedder          | str or Embedder    | "minilm"     | "minilm", "hashing", a model name    |
+    | embed_cache_size  | int                | None         | texts whose vectors are kept (None:  |
+    |                   |                    |              | 100,000, ~250 MB; 0: no cache)       |
     | token_counter     | str or counter     | "cl100k_base"| tiktoken encoding or a tokenizer     |
     | token_budget      | int                | 8192         | context budget T_max                 |
     | rounds_per_stage  | int                | 5            | round cap N_max of each stage        |
@@ -174,6 +176,7 @@ class AgeMemEnv(gym.Env):
         task_config: Mapping[str, Any] | None = None,
         action_mode: str = "text",
         embedder: str | Embedder | None = None,
+        embed_cache_size: int | None = None,
         token_counter: str | TokenCounter | Any = None,
         token_budget: int = 8192,
         rounds_per_stage: int = 5,
@@ -229,7 +232,7 @@ class AgeMemEnv(gym.Env):
         self.task_config = SyntheticConfig(**(task_config or {}))
         self._task_source, self._tasks_path = _check_tasks(tasks, tasks_path), tasks_path
         # Factories only: models load on first use, the SQLite file opens at first reset.
-        self.embedder = make_embedder(embedder)
+        self.embedder = make_embedder(embedder, cache_size=embed_cache_size)
         self.token_counter = make_token_counter(token_counter)
         self.summariser = make_summariser(summariser)
         self.judge = make_judge(judge)

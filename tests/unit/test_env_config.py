@@ -49,3 +49,16 @@ def test_a_utf8_bom_is_accepted(tmp_path) -> None:
                    tasks_path=str(bom))
     obs, _ = env.reset(seed=0, options={"task_index": 0})
     assert obs["stage"] == 1
+
+
+def test_a_misspelt_embedder_fails_at_make_in_one_line(monkeypatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ValueError, match="unknown embedder 'minilm2'"):
+        gym.make("AgeMem-Stage3-v0", embedder="minilm2")
+
+
+def test_the_embedding_cache_bound_is_a_setting() -> None:
+    env = gym.make("AgeMem-Stage3-v0", embedder="hashing", embed_cache_size=16)
+    assert env.unwrapped.embedder.max_entries == 16
+    bare = gym.make("AgeMem-Stage3-v0", embedder="hashing", embed_cache_size=0)
+    assert not hasattr(bare.unwrapped.embedder, "max_entries")
