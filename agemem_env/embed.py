@@ -109,6 +109,8 @@ class HashingEmbedder:
     """
 
     MEMO_ENTRIES = 50_000
+    batch_invariant = True
+    """A text's vector does not depend on the batch it is embedded in."""
 
     def __init__(self, dim: int = 384, ngram: int = 2) -> None:
         if not isinstance(dim, int) or dim < 8:
@@ -289,6 +291,10 @@ class SentenceTransformerEmbedder:
         batch_size: Texts per forward pass.
     """
 
+    batch_invariant = False
+    """The model's float32 rows differ in the last bits (about 2e-7) with the batch a text is
+    encoded in, so the env keeps such vectors per episode (see ``CachedEmbedder.clear``)."""
+
     def __init__(self, model: str = MINILM_NAME, device: str = "cpu", batch_size: int = 64) -> None:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model must be a non-empty str, got {model!r}")
@@ -382,6 +388,16 @@ class CachedEmbedder:
     def dim(self) -> int:
         """Vector length of the inner embedder."""
         return self.inner.dim
+
+    @property
+    def batch_invariant(self) -> bool:
+        """Whether the inner embedder's vectors ignore batch composition."""
+        return bool(getattr(self.inner, "batch_invariant", False))
+
+    def clear(self) -> None:
+        """Forget every cached vector (hit and miss counts stay)."""
+        with self._lock:
+            self._cache.clear()
 
     def __len__(self) -> int:
         return len(self._cache)

@@ -32,10 +32,11 @@ from agemem_env.rewards import (
 )
 from agemem_env.rewards import make_reward_config as _reward_config
 from agemem_env.scoring.judges import Judge
-from agemem_env.scoring.memory_quality import GoldFacts
+from agemem_env.scoring.memory_quality import GoldFacts, QualitySummary
 from agemem_env.scoring.registry import (
     DEFAULT_THRESHOLDS,
     MemoryScorer,
+    TokenScorer,
     make_judge,
     make_memory_scorer,
 )
@@ -145,6 +146,8 @@ class AgeMemEnv(gym.Env):
     | overflow_policy   | str                | "truncate"   | drop oldest messages, or "keep"      |
     | max_action_chars  | int                | 16384        | longest accepted completion          |
     | tools             | list[Tool]         | None         | the tools (None: the seven above)    |
+    | reward_check      | bool               | False        | debug: rescore the store every step  |
+    |                   |                    |              | and assert the tally agrees          |
 
     ## Version History
     * v0: initial release. Later in v0, Stage 2 mixes in a task's reminders; the default
@@ -198,6 +201,7 @@ class AgeMemEnv(gym.Env):
         answer_ends_stage: bool = True,
         overflow_policy: str = "truncate",
         max_action_chars: int = 16384,
+        reward_check: bool = False,
         tools: ToolRegistry | Sequence[Tool] | None = None,
         render_mode: str | None = None,
     ):
@@ -226,7 +230,7 @@ class AgeMemEnv(gym.Env):
         self.ltm_path, self.ltm_reset, self.ltm_namespace = ltm_path, ltm_reset, ltm_namespace
         self.auto_retrieve, self.answer_ends_stage = auto_retrieve, answer_ends_stage
         self.overflow_policy, self.max_action_chars = overflow_policy, max_action_chars
-        self.render_mode = render_mode
+        self.render_mode, self.reward_check = render_mode, reward_check
         self.tools = make_registry(tools)
         self.reward_config = _reward_config(reward_preset, reward_weights)
         self.task_config = SyntheticConfig(**(task_config or {}))
@@ -274,10 +278,15 @@ class AgeMemEnv(gym.Env):
         if self.ltm is None:
             self.ltm = LongTermMemory(self.embedder, path=self.ltm_path,
                                       namespace=self.ltm_namespace)
+            self.ltm.watch(self._store_changed)
         if self.ltm_reset:
             # A fresh memory per episode: ids restart, so an episode never depends on
             # what the env played before.
             self.ltm.clear(restart_ids=True)
+        if not getattr(self.embedder, "batch_invariant", True) and hasattr(self.embedder, "clear"):
+            # A model's vectors differ in the last bits with the batch a text came in: cached
+            # from another episode, they would make this one depend on the past.
+            self.embedder.clear()
         self._prefill()
         self._contents = {record.id: record.content for record in self.ltm.records()}
         self.stm = ShortTermMemory(self.token_counter, self.token_budget)
@@ -285,6 +294,8 @@ class AgeMemEnv(gym.Env):
         self.stats, self.steps, self._total, self._done = EpisodeStats(), 0, 0.0, False
         self._gold = GoldFacts.of(self.task)
         self.ledger = Ledger(self._gold, self._support_threshold)
+        for memory_id, content in self._contents.items():  # what ltm_reset=False or prefill kept
+            self.ledger.store.set(memory_id, content)
         self._last_results, self._last_errors, self._shown, self._dropped = (), (), [], []
         self._stage2 = mix_reminders(self._order_distractors(), self.task.reminders,
                                      self.np_random)
@@ -359,6 +370,10 @@ class AgeMemEnv(gym.Env):
     def _reveal(self, round_index: int) -> None:
         """Show this round's turns; in Stage 1 each comes with related memories (Alg. 3)."""
         chunk = self._chunks[round_index] if round_index < len(self._chunks) else []
+        queries = [turn[: self.ltm.max_content_chars] for turn, _ in chunk]
+        if (self.stage == 1 and self.auto_retrieve and len(self.ltm) and len(queries) > 1
+                and hasattr(self.embedder, "max_entries")):
+            self.embedder.embed(queries)  # one batch for the round's searches, then cache hits
         for turn, kind in chunk:
             self._show(turn, kind)
             if self.stage == 1:
@@ -438,7 +453,7 @@ class AgeMemEnv(gym.Env):
         effects = [r.effects for r in results if r.ok]
         changed = {i for e in effects for i in (*e.added, *e.updated)}
         deleted = {i for e in effects for i in e.deleted}
-        before = dict(self._contents)
+        before = {i: self._contents.get(i, "") for i in changed | deleted}  # not yet updated
         for mem_id in changed - deleted:
             record = self.ltm.get(mem_id)
             if record is not None:
@@ -447,9 +462,9 @@ class AgeMemEnv(gym.Env):
             self._contents.pop(mem_id, None)
         for e in effects:
             for mem_id in e.updated:
-                self.ledger.edited(before.get(mem_id, ""), self._contents.get(mem_id))
+                self.ledger.edited(before[mem_id], self._contents.get(mem_id))
             for mem_id in e.deleted:
-                self.ledger.edited(before.get(mem_id, ""), None)
+                self.ledger.edited(before[mem_id], None)
         own = set(self.stats.added_ids)
         self.ledger.written_memories({i: self._contents[i] for i in changed & own
                                       if i in self._contents})
@@ -532,29 +547,48 @@ class AgeMemEnv(gym.Env):
             self.ltm.add(fact, memory_type="fact", metadata={"prefill": self.prefill})
 
     # ----------------------------------------------------------------- reporting
+    def _store_changed(self, event: str, memory_id: str | None, content: str | None) -> None:
+        if self.ledger is not None:
+            self.ledger.store_changed(event, memory_id, content)
+
     def _evaluate(self) -> Evaluation:
-        records = self.ltm.records()
-        own = set(self.stats.added_ids)
+        """Every reward term now. With the default scorer, memory quality comes from the
+        ledger's running tally (a step costs the same at 10 and 100,000 memories); other
+        scorers (embedding, an LLM judge) score the store again. ``reward_check`` does both
+        and insists they agree."""
         messages = self.stm.messages
         snap = EpisodeSnapshot(
-            memories=[r.content for r in records],
-            own_memories=[r.content for r in records if r.id in own],
             context_text="\n".join(m.content for m in messages if m.role != "system"),
             context_texts=self._context_texts(),
             context_tokens=self.stm.total_tokens,
         )
-        return evaluate(
-            self.stats,
-            snap,
-            self.ledger,
-            self.task,
-            level=self.level,
-            budget=self.token_budget,
-            judge=self.judge,
-            config=self.reward_config,
-            scorer=self.memory_scorer,
-            gold=self._gold,
-        )
+        tallied = isinstance(self.memory_scorer, TokenScorer) and (
+            self.memory_scorer.threshold == self._support_threshold)
+        quality = (self.ledger.store.summary(), self.ledger.store.own_summary()) if tallied \
+            else self._scored_quality()
+        evaluation = self._evaluate_with(snap, *quality)
+        if self.reward_check:
+            again = self._evaluate_with(snap, *self._scored_quality())
+            if (again.terms, again.quality) != (evaluation.terms, evaluation.quality):
+                diff = {k: (v, again.terms[k]) for k, v in evaluation.terms.items()
+                        if again.terms[k] != v}
+                raise AssertionError(f"tallied and rescored reward terms differ: {diff}; "
+                                     f"quality {evaluation.quality} vs {again.quality}")
+        return evaluation
+
+    def _scored_quality(self) -> tuple[QualitySummary, QualitySummary]:
+        """The scorer's verdict on the whole store and on the agent's surviving memories."""
+        records = self.ltm.records()
+        own = set(self.stats.added_ids)
+        every = self.memory_scorer([r.content for r in records], self._gold).summary()
+        mine = self.memory_scorer([r.content for r in records if r.id in own], self._gold)
+        return every, mine.summary()
+
+    def _evaluate_with(self, snap: EpisodeSnapshot, quality: QualitySummary,
+                       own: QualitySummary) -> Evaluation:
+        return evaluate(self.stats, snap, self.ledger, self.task, level=self.level,
+                        budget=self.token_budget, judge=self.judge, config=self.reward_config,
+                        quality=quality, own_quality=own)
 
     def _observation(self) -> dict[str, Any]:
         return {

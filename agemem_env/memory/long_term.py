@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -27,7 +27,10 @@ from agemem_env.memory.records import MemoryRecord, memory_id, parse_memory_id
 from agemem_env.memory.sqlite_store import SQLiteRecordStore
 from agemem_env.memory.vector_index import make_index
 
-__all__ = ["LongTermMemory"]
+__all__ = ["LongTermMemory", "Watcher"]
+
+Watcher = Callable[[str, "str | None", "str | None"], None]
+"""Called after a change: (event, memory id, content); see ``LongTermMemory.watch``."""
 
 MAX_MEMORY_TYPE_CHARS = 64
 _TYPE_KEYS = ("memory_type", "type")  # filter keys that also match record.memory_type
@@ -82,6 +85,7 @@ class LongTermMemory:
         self._index = make_index(index, embedder.dim)
         self._records: dict[int, MemoryRecord] = {}  # seq -> record, in increasing seq
         self._next_seq = 1
+        self._watchers: list[Watcher] = []
         self._store = SQLiteRecordStore(path, namespace) if path is not None else None
         self.namespace = self._store.namespace if self._store is not None else None
         if self._store is not None:
@@ -116,6 +120,7 @@ class LongTermMemory:
         self._index.add(seq, vector)
         self._records[seq] = record
         self._next_seq = seq + 1
+        self._notify("add", record.id, content)
         return _export(record)
 
     def update(
@@ -137,6 +142,7 @@ class LongTermMemory:
             self._store.update(record, vector, self.embedder.name)
         self._index.add(seq, vector)  # add replaces the key's vector
         self._records[seq] = record
+        self._notify("update", record.id, content)
         return _export(record)
 
     def delete(self, memory_id: str) -> MemoryRecord:
@@ -145,7 +151,9 @@ class LongTermMemory:
         if self._store is not None:
             self._store.delete(memory_id)
         self._index.remove(seq)
-        return _export(self._records.pop(seq))
+        removed = self._records.pop(seq)
+        self._notify("delete", removed.id, None)
+        return _export(removed)
 
     def get(self, memory_id: str) -> MemoryRecord | None:
         """The memory with this id, or ``None``."""
@@ -201,6 +209,18 @@ class LongTermMemory:
         self._records.clear()
         if restart_ids:
             self._next_seq = 1
+        self._notify("clear", None, None)
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher(event, memory_id, content)`` after every change: "add" and
+        "update" with the new content, "delete" (content None), "clear" (id and content
+        None). Bookkeeping that must follow the store (the reward's tallies) subscribes
+        here instead of rescanning every memory."""
+        self._watchers.append(watcher)
+
+    def _notify(self, event: str, memory_id: str | None, content: str | None) -> None:
+        for watcher in self._watchers:
+            watcher(event, memory_id, content)
 
     def close(self) -> None:
         """Close the SQLite file, if any, and free its namespace; in-memory reads keep

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agemem_env.scoring.judges import JudgeResult
-from agemem_env.scoring.memory_quality import MemoryQuality
+from agemem_env.scoring.memory_quality import QualitySummary
 
 
 @dataclass
@@ -41,10 +41,6 @@ class EpisodeStats:
 class EpisodeSnapshot:
     """The state the terms are evaluated on: memory and context as they are now."""
 
-    memories: Sequence[str]
-    """Contents of every long-term memory record."""
-    own_memories: Sequence[str]
-    """Contents of the records this episode added that still exist."""
     context_text: str
     """All non-system context messages, joined."""
     context_texts: Sequence[str]
@@ -59,4 +55,4 @@ class Evaluation:
 
     terms: dict[str, float]
     judge: JudgeResult | None
-    quality: MemoryQuality
+    quality: QualitySummary

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from agemem_env.rewards.tally import ExactSum, StoreTally
 from agemem_env.scoring.memory_quality import FactMatcher, Judgement
 from agemem_env.scoring.text import content_tokens
 
@@ -52,7 +53,9 @@ class Ledger:
         self.overflow_after_action = False
         self.facts_at_answer: frozenset[int] | None = None
         # memory
+        self.store = StoreTally(self.judge, self.n_facts)
         self.written: dict[str, str] = {}
+        self.written_focus = ExactSum()
         self.edits = 0
         self.fixes = 0
         self.retrieval_focus: list[float] = []
@@ -118,7 +121,25 @@ class Ledger:
     # ----------------------------------------------------------------- memory
     def written_memories(self, contents: Mapping[str, str]) -> None:
         """Memories the agent created or rewrote this step: id -> content now."""
-        self.written.update(contents)
+        for memory_id, content in contents.items():
+            if memory_id in self.written:
+                self.written_focus.add(-self.judge(self.written[memory_id]).focus)
+            self.written[memory_id] = content
+            self.written_focus.add(self.judge(content).focus)
+            self.store.mark_own(memory_id)
+
+    def written_precision(self) -> float:
+        """Mean focus over every memory the agent wrote (deleted ones too)."""
+        return self.written_focus.value() / len(self.written) if self.written else 0.0
+
+    def store_changed(self, event: str, memory_id: str | None, content: str | None) -> None:
+        """A ``LongTermMemory.watch`` watcher: keep the store tally in step."""
+        if event == "clear":
+            self.store.clear()
+        elif event == "delete":
+            self.store.drop(memory_id)
+        else:
+            self.store.set(memory_id, content)
 
     def edited(self, old: str, new: str | None) -> None:
         """An update (``new``) or delete (``new`` None) of a memory that held ``old``: a

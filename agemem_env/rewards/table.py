@@ -21,8 +21,7 @@ from agemem_env.rewards.config import PRESETS, RewardConfig
 from agemem_env.rewards.episode import EpisodeSnapshot, EpisodeStats, Evaluation
 from agemem_env.rewards.ledger import Ledger
 from agemem_env.scoring.judges import Judge, JudgeResult
-from agemem_env.scoring.memory_quality import GoldFacts, MemoryQuality
-from agemem_env.scoring.registry import MemoryScorer
+from agemem_env.scoring.memory_quality import QualitySummary
 from agemem_env.scoring.text import content_tokens, key_terms
 from agemem_env.tasks import Task
 
@@ -38,9 +37,9 @@ class EpisodeFacts:
     level: int
     budget: int
     verdict: JudgeResult | None
-    quality: MemoryQuality
+    quality: QualitySummary
     """The whole store against the gold facts (``info["memory_quality"]``)."""
-    own_quality: MemoryQuality
+    own_quality: QualitySummary
     """This episode's surviving memories against the gold facts."""
 
     @property
@@ -99,13 +98,8 @@ def _facts_in_context(f: EpisodeFacts, c: RewardConfig) -> float:
     return terms.share(len(held), led.n_facts)
 
 
-def _precision(f: EpisodeFacts, c: RewardConfig) -> float:
-    written = f.ledger.written.values()
-    return terms.mean([f.ledger.judge(text).focus for text in written])
-
-
 def _stale(f: EpisodeFacts, c: RewardConfig) -> float:
-    return terms.share(f.quality.n_stale, len(f.snap.memories))
+    return terms.share(f.quality.n_stale, f.quality.n)
 
 
 def _overflow(f: EpisodeFacts, c: RewardConfig) -> float:
@@ -165,7 +159,7 @@ TERMS: tuple[Term, ...] = (
     Term("memory", None, None, lambda c: c.memory, "Eq. 22: weighted sum of memory/*"),
     # -- the paper's memory terms (Eq. 23-25)
     Term("memory/storage", "memory",
-         lambda f, c: terms.storage(sum(f.own_quality.supporting), len(f.snap.own_memories)),
+         lambda f, c: terms.storage(f.own_quality.n_supporting, f.own_quality.n),
          _mem("storage"),
          "Eq. 23: share of this episode's surviving memories that support a gold fact"),
     Term("memory/maintenance", "memory",
@@ -175,7 +169,8 @@ TERMS: tuple[Term, ...] = (
          lambda f, c: terms.relevance(f.stats.retrieval_support), _mem("relevance"),
          "Eq. 25, offline: mean share of retrieved memories that support a gold fact"),
     # -- grounded memory terms
-    Term("memory/precision", "memory", _precision, _mem("precision"),
+    Term("memory/precision", "memory", lambda f, c: f.ledger.written_precision(),
+         _mem("precision"),
          "mean focus over every memory the episode wrote, deleted ones included: the share "
          "of its words that belong to gold facts it supports with current values"),
     Term("memory/fixes", "memory",
@@ -219,22 +214,23 @@ def evaluate(
     budget: int,
     judge: Judge,
     config: RewardConfig,
-    scorer: MemoryScorer,
-    gold: GoldFacts,
+    quality: QualitySummary,
+    own_quality: QualitySummary,
 ) -> Evaluation:
     """Every reward term for the episode as it stands (Eq. 16-26 and the grounded rows).
 
     Levels 1 and 2 ask no question, so their task term measures the stage's own goal:
     memory-quality F1 (level 1), and its mean with the share of noise removed (level 2).
+    ``quality`` and ``own_quality`` are the store's and the agent's surviving memories'
+    standing against the gold (the env's running tally, or a scorer's verdict).
     """
     verdict = None
     if level == 3 and stats.answer is not None:
         verdict = judge(stats.answer, task.answers, task.question,
                         category=task.metadata.get("category"),
                         abstention=bool(task.metadata.get("abstention", False)))
-    facts = EpisodeFacts(stats, snap, ledger, task, level, budget, verdict,
-                         quality=scorer(snap.memories, gold),
-                         own_quality=scorer(snap.own_memories, gold))
+    facts = EpisodeFacts(stats, snap, ledger, task, level, budget, verdict, quality,
+                         own_quality)
     values: dict[str, float] = {}
     for term in TERMS:
         if term.score is not None:

@@ -7,14 +7,13 @@ and abstention for adversarial questions.
 from __future__ import annotations
 
 import re
-import string
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 from agemem_env.scoring.judges import JudgeResult, abstention_verdict, check_judge_inputs
+from agemem_env.scoring.text import DROP_PUNCTUATION
 
 _LOCOMO_ARTICLES_RE = re.compile(r"\b(a|an|the|and)\b")
-_PUNCTUATION = frozenset(string.punctuation)
 
 
 def locomo_normalize(s: str) -> str:
@@ -25,7 +24,7 @@ def locomo_normalize(s: str) -> str:
     >>> locomo_normalize("The cat, and the Dog!")
     'cat dog'
     """
-    text = "".join(char for char in s.lower() if char not in _PUNCTUATION)
+    text = s.lower().translate(DROP_PUNCTUATION)
     return " ".join(_LOCOMO_ARTICLES_RE.sub(" ", text).split())
 
 

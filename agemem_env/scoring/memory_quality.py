@@ -9,6 +9,7 @@ some fact, recall the share of facts some memory supports.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -156,6 +157,29 @@ class MemoryQuality:
         """How many memories are stale."""
         return sum(self.stale)
 
+    def summary(self) -> QualitySummary:
+        """The numbers without the per-memory tuples."""
+        return QualitySummary(self.precision, self.recall, self.f1, len(self.supporting),
+                              sum(self.supporting), self.n_stale)
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    """Memory quality as the reward and ``info`` report it: precision, recall, F1, and how
+    many memories there are, support a gold fact, and are stale."""
+
+    precision: float
+    recall: float
+    f1: float
+    n: int
+    n_supporting: int
+    n_stale: int
+
+
+def f1_of(precision: float, recall: float) -> float:
+    """Harmonic mean, 0 when both are 0."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
 
 def memory_quality(memories: Sequence[str], facts: Any, threshold: float = 0.6) -> MemoryQuality:
     """Precision, recall and F1 of memories against the gold facts, value-aware.
@@ -194,10 +218,10 @@ def quality_of(judged: Sequence[Judgement], n_facts: int) -> MemoryQuality:
     focus = tuple(j.focus for j in judged)
     if not judged or not n_facts:
         return MemoryQuality(0.0, 0.0, 0.0, supporting, stale, focus)
-    precision = sum(focus) / len(judged)
+    # fsum: the same bits as the reward's running tally, whatever the order of memories.
+    precision = math.fsum(focus) / len(judged)
     recall = len(frozenset().union(*(j.supports for j in judged))) / n_facts
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return MemoryQuality(precision, recall, f1, supporting, stale, focus)
+    return MemoryQuality(precision, recall, f1_of(precision, recall), supporting, stale, focus)
 
 
 def quality_from(supporting: Sequence[bool], recall: float, stale: Sequence[bool]
@@ -206,9 +230,9 @@ def quality_from(supporting: Sequence[bool], recall: float, stale: Sequence[bool
     embedding and LLM scorers, which have no per-word focus)."""
     supporting = tuple(supporting)
     precision = sum(supporting) / len(supporting) if supporting else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     focus = tuple(float(s) for s in supporting)
-    return MemoryQuality(precision, recall, f1, supporting, tuple(stale), focus)
+    return MemoryQuality(precision, recall, f1_of(precision, recall), supporting, tuple(stale),
+                         focus)
 
 
 def _sentences(text: str) -> list[str]:

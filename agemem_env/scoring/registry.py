@@ -44,6 +44,20 @@ def make_judge(spec: str | Judge | None) -> Judge:
     raise TypeError(f"judge must be a name, a Judge or None, got {type(spec).__name__}")
 
 
+class TokenScorer:
+    """The default scorer: ``memory_quality``'s word rule at a threshold. The env keeps its
+    verdict as a running tally instead of calling it on every memory every step."""
+
+    name = "tokens"
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    def __call__(self, memories: Sequence[str], gold: Any) -> MemoryQuality:
+        """Score ``memories`` against ``gold``."""
+        return memory_quality(memories, gold, threshold=self.threshold)
+
+
 MemoryScorer = Callable[[Sequence[str], Any], MemoryQuality]
 """(memories, gold) -> MemoryQuality, where gold is a ``GoldFacts`` (a Task or a plain list
 of facts also works); scoring.llm_judges.LLMMemoryJudge is one."""
@@ -63,7 +77,7 @@ def make_memory_scorer(
     1.0
     """
     if spec is None or spec == "tokens":
-        return partial(memory_quality, threshold=threshold or DEFAULT_THRESHOLDS["tokens"])
+        return TokenScorer(threshold or DEFAULT_THRESHOLDS["tokens"])
     if spec == "embedding":
         return partial(
             embedding_memory_quality,

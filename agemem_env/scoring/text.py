@@ -11,7 +11,8 @@ import re
 import string
 
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = frozenset(string.punctuation)
+# str.translate deletes these in C: the same text as filtering char by char, ~10x faster.
+DROP_PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 # A small English stopword list; normalisation already removed a/an/the and punctuation.
 STOPWORDS: frozenset[str] = frozenset(
@@ -41,7 +42,7 @@ def normalize_answer(s: str) -> str:
     """
     if not isinstance(s, str):
         raise TypeError(f"normalize_answer expects a str, got {type(s).__name__}")
-    text = "".join(char for char in s.lower() if char not in _PUNCTUATION)
+    text = s.lower().translate(DROP_PUNCTUATION)
     text = _ARTICLES_RE.sub(" ", text)
     return " ".join(text.split())
 

@@ -34,6 +34,10 @@ class AddMemory(Tool):
         return ToolResult(self.spec.name, True, f"stored as {record.id}",
                           ToolEffects(added=(record.id,)))
 
+    def embed_texts(self, args: dict[str, Any], ctx: ToolContext) -> list[str]:
+        """The content."""
+        return [args["content"]]
+
     def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """``text`` is the content; ``memory_type`` and ``metadata`` as named."""
         return {"content": slot_text(item), "memory_type": item.get("memory_type") or None,

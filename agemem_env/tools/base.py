@@ -165,6 +165,11 @@ class Tool(Protocol):
         A result whose ``effects.answer`` is set ends the agent's turn with that answer."""
         ...
 
+    def embed_texts(self, args: dict[str, Any], ctx: ToolContext) -> list[str]:
+        """The texts ``run`` will embed with these arguments, so the executor can embed a
+        whole step's texts in one batch first (none by default)."""
+        return []
+
     def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """This tool's arguments from a structured action's slots."""
         args: dict[str, Any] = {}

@@ -28,6 +28,7 @@ def execute(calls: Sequence[ToolCall], ctx: ToolContext,
     Calls after an answer (a result with ``effects.answer``) are not run: the answer ends
     the agent's turn, and it is not listed among the results.
     """
+    _prefetch(calls, ctx, tools)
     results: list[ToolResult] = []
     for call in calls:
         tool = tools.resolve(call.name)
@@ -54,3 +55,23 @@ def execute(calls: Sequence[ToolCall], ctx: ToolContext,
             result = replace(result, content=result.content + note)
         results.append(result)
     return ExecutionReport(tuple(results))
+
+
+def _prefetch(calls: Sequence[ToolCall], ctx: ToolContext, tools: ToolRegistry) -> None:
+    """Embed every text the step's calls will embed in one batch, so a cached embedder
+    serves each call from its cache (8 adds cost one model pass, not 8)."""
+    if not hasattr(ctx.embedder, "max_entries") or len(calls) < 2:
+        return  # no cache to fill, or nothing to batch
+    texts: list[str] = []
+    for call in calls:
+        tool = tools.resolve(call.name)
+        if tool is None:
+            continue
+        try:
+            args, _ = tool.spec.validate(call.arguments)
+            texts.extend(t for t in tool.embed_texts(args, ctx) if isinstance(t, str))
+        except Exception:  # the call itself reports its problem when it runs
+            continue
+    texts = [t for t in dict.fromkeys(texts) if t.strip()]
+    if len(texts) > 1:
+        ctx.embedder.embed(texts)

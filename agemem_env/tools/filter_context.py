@@ -46,3 +46,9 @@ class FilterContext(Tool):
             f"threshold {ctx.filter_threshold:.2f}",
             ToolEffects(context_reduced=True, messages_removed=len(doomed), tokens_removed=freed),
         )
+
+    def embed_texts(self, args: dict[str, Any], ctx: ToolContext) -> list[str]:
+        """The criteria and the messages it may remove."""
+        messages = ctx.stm.messages
+        return [args["criteria"].strip(), *(messages[i].content
+                                            for i in ctx.stm.non_system_indices())]

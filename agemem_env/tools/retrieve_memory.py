@@ -41,6 +41,10 @@ class RetrieveMemory(Tool):
         effects = ToolEffects(searched=True, retrieved=found)
         return ToolResult(self.spec.name, True, content, effects)
 
+    def embed_texts(self, args: dict[str, Any], ctx: ToolContext) -> list[str]:
+        """The query."""
+        return [args["query"].strip()]
+
     def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """``text`` is the query; ``top_k`` 0 means the default; ``metadata`` filters."""
         return {"query": slot_text(item), "top_k": int(item.get("top_k", 0)) or None,

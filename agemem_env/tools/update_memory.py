@@ -32,6 +32,10 @@ class UpdateMemory(Tool):
         return ToolResult(self.spec.name, True, f"{record.id} updated",
                           ToolEffects(updated=(record.id,)))
 
+    def embed_texts(self, args: dict[str, Any], ctx: ToolContext) -> list[str]:
+        """The new content."""
+        return [args["content"]]
+
     def from_slots(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """``memory_id``; ``text`` is the new content; ``metadata``."""
         return {"memory_id": item.get("memory_id", ""), "content": slot_text(item),
