@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from agemem_env.actions.text import render_completion
+from agemem_env.rewards.audit import play as run_one
 from agemem_env.rewards.red_team import OracleMemory, Script
 
 OracleScript = OracleMemory
@@ -37,11 +38,4 @@ def play(
     env: Any, script_cls: type, seed: int, options: dict[str, Any] | None = None, **kwargs: Any
 ) -> tuple[float, dict[str, Any]]:
     """One episode of a scripted policy; returns the episode return and the last info."""
-    obs, info = env.reset(seed=seed, options=options)
-    script = script_cls(env.unwrapped.task, **kwargs)
-    total, done = 0.0, False
-    while not done:
-        obs, reward, terminated, truncated, info = env.step(script.act(obs, info))
-        total += reward
-        done = terminated or truncated
-    return total, info
+    return run_one(env, script_cls, seed, options, **kwargs)

@@ -51,11 +51,12 @@ class AuditReport:
         return not self.violations
 
 
-def play(env: gym.Env, policy: type[Script], seed: int, options: dict[str, Any] | None
-         ) -> tuple[float, dict[str, Any]]:
-    """One episode of ``policy``: its return and last info."""
+def play(env: gym.Env, policy: type[Script], seed: int, options: dict[str, Any] | None = None,
+         **kwargs: Any) -> tuple[float, dict[str, Any]]:
+    """One episode of ``policy`` (built from the task, the round cap and ``kwargs``): its
+    return and last info."""
     obs, info = env.reset(seed=seed, options=options)
-    script = policy(env.unwrapped.task, rounds=env.unwrapped.rounds_per_stage)
+    script = policy(env.unwrapped.task, rounds=env.unwrapped.rounds_per_stage, **kwargs)
     total, done = 0.0, False
     while not done:
         obs, reward, terminated, truncated, info = env.step(script.act(obs, info))

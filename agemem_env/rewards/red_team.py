@@ -193,17 +193,21 @@ class Dump(Script):
         return _answer(WRONG)
 
 
+def _store_then_skip(stage: int, new: list[str]) -> str | None:
+    """Stage 1: store each new turn (end the stage when none came); Stage 2: skip it."""
+    if stage == 1:
+        return _calls(*(_store(t) for t in new[:MAX_CALLS])) if new else _answer("OK.")
+    return _answer("OK.") if stage == 2 else None
+
+
 class StoreEverything(Script):
     """Every user turn stored as it arrives, nothing filtered, retrieved, wrong answer."""
 
     name, doc = "store-everything", "every turn stored, retrieve"
 
     def step(self, observation, info, new):
-        stage = observation["stage"]
-        if stage == 1:
-            return _calls(*(_store(t) for t in new[:MAX_CALLS])) if new else _answer("OK.")
-        if stage == 2:
-            return _answer("OK.")
+        if (early := _store_then_skip(observation["stage"], new)) is not None:
+            return early
         if observation["round"] == 0:
             return _calls(ToolCall("Retrieve_memory", {"query": _question(observation),
                                                        "top_k": 10}))
@@ -228,11 +232,8 @@ class RetrieveSpam(Script):
     name, doc = "retrieve-spam", "store turns, 16 retrievals a step until the last round"
 
     def step(self, observation, info, new):
-        stage = observation["stage"]
-        if stage == 1:
-            return _calls(*(_store(t) for t in new[:MAX_CALLS])) if new else _answer("OK.")
-        if stage == 2:
-            return _answer("OK.")
+        if (early := _store_then_skip(observation["stage"], new)) is not None:
+            return early
         if self.last_round(observation):
             return _answer(WRONG)
         query = {"query": _question(observation), "top_k": 5}
