@@ -7,7 +7,8 @@ Stack the action wrapper innermost and the observation wrappers outside it::
 
 ``FlatToolAction`` (numbers -> a valid tool call), ``FeatureObservation`` (a float
 vector), ``TokenizedObservation`` (token ids and a mask), ``SeedCycle`` (fixed training
-seeds) and ``play_seeds`` (held-out scores). docs/rl-libraries.md is the guide.
+seeds), ``NumericInfo`` (an info vector envs can merge) and ``play_seeds`` (held-out
+scores). docs/rl-libraries.md is the guide.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from agemem_env.wrappers.evaluation import EpisodeScore, play_seeds
 from agemem_env.wrappers.features import FeatureObservation
 from agemem_env.wrappers.flat_action import FlatToolAction
+from agemem_env.wrappers.numeric_info import NumericInfo
 from agemem_env.wrappers.seed_cycle import SeedCycle
 from agemem_env.wrappers.span_answer import best_span
 from agemem_env.wrappers.tokenized import TokenizedObservation
@@ -23,6 +25,7 @@ __all__ = [
     "EpisodeScore",
     "FeatureObservation",
     "FlatToolAction",
+    "NumericInfo",
     "SeedCycle",
     "TokenizedObservation",
     "best_span",

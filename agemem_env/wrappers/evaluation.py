@@ -15,12 +15,14 @@ Policy = Callable[[Any, dict[str, Any]], Any]
 @dataclass(frozen=True)
 class EpisodeScore:
     """One held-out episode. ``answer_f1`` is 0 for an unanswered question (as in
-    ``agents.runner``) and None when the level asks none."""
+    ``agents.runner``) and None when the level asks none; ``verbs`` are the
+    ``FlatToolAction`` verbs taken, in order (empty without that wrapper)."""
 
     seed: int
     episode_return: float
     answer_f1: float | None
     steps: int
+    verbs: tuple[str, ...] = ()
 
 
 def play_seeds(env: gym.Env, policy: Policy, seeds: Iterable[int]) -> list[EpisodeScore]:
@@ -29,17 +31,19 @@ def play_seeds(env: gym.Env, policy: Policy, seeds: Iterable[int]) -> list[Episo
     >>> import gymnasium as gym, agemem_env
     >>> from agemem_env.wrappers import FlatToolAction
     >>> env = FlatToolAction(gym.make("AgeMem-Stage3-v0", embedder="hashing"))
-    >>> [s.answer_f1 for s in play_seeds(env, lambda obs, info: [6, 0, 0], [0, 1])]
-    [0.0, 0.0]
+    >>> [(s.answer_f1, s.verbs) for s in play_seeds(env, lambda obs, info: [6, 0, 0], [0])]
+    [(0.0, ('answer', 'answer', 'answer'))]
     """
     scores = []
     for seed in seeds:
         obs, info = env.reset(seed=seed)
-        total, steps, done = 0.0, 0, False
+        total, verbs, done = 0.0, [], False
         while not done:
             obs, reward, terminated, truncated, info = env.step(policy(obs, info))
-            total, steps, done = total + float(reward), steps + 1, terminated or truncated
-        scores.append(EpisodeScore(seed, total, _answer_f1(info), steps))
+            total, done = total + float(reward), terminated or truncated
+            verbs.append((info.get("flat_action") or {}).get("verb"))
+        scores.append(EpisodeScore(seed, total, _answer_f1(info), len(verbs),
+                                   tuple(v for v in verbs if v is not None)))
     return scores
 
 
