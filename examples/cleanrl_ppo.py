@@ -1,6 +1,6 @@
 """A CleanRL-style PPO loop in plain torch learns to manage memory in AgeMem-Stage3-v0.
 
-    python examples/cleanrl_ppo.py --total-timesteps 30000 --seed 0
+    python examples/cleanrl_ppo.py --total-timesteps 100000 --seed 0
 
 One file, read top to bottom: the arguments, the wrapped env, the actor-critic, then the
 loop (rollout, advantages, loss, update, log), after CleanRL's ``ppo.py``; no project
@@ -42,7 +42,7 @@ HELD_OUT = 1_000_000  # first held-out seed; training seeds are all below it
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line; each PPO setting is CleanRL's name for it."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--total-timesteps", type=int, default=30_000, help="env steps")
+    p.add_argument("--total-timesteps", type=int, default=100_000, help="env steps")
     p.add_argument("--seed", type=int, default=0, help="seed of torch and sampling")
     p.add_argument("--num-envs", type=int, default=4, help="envs stepped together")
     p.add_argument("--num-steps", type=int, default=128, help="steps per env per rollout")

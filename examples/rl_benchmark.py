@@ -1,7 +1,7 @@
 """Train the SB3 and the CleanRL-style PPO for a fixed budget; score them, random and the
 heuristic on the same held-out seeds; write the numbers and a learning-curve plot.
 
-    python examples/rl_benchmark.py --total-timesteps 50000 --seed 0
+    python examples/rl_benchmark.py --total-timesteps 100000 --seed 0
 
 Every agent plays seeds ``HELD_OUT .. HELD_OUT + eval_episodes - 1`` (the learners
 trained on seeds below ``HELD_OUT``); random and the heuristic run through
@@ -36,7 +36,7 @@ BASELINES = ("random", "heuristic")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Budget, seed, evaluation size, reward preset and output folder."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--total-timesteps", type=int, default=50_000, help="per learner")
+    p.add_argument("--total-timesteps", type=int, default=100_000, help="per learner")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-episodes", type=int, default=200)
     p.add_argument("--reward-preset", default=None, help="default: the env's")
@@ -92,11 +92,14 @@ def plot(curves: dict[str, list], rows: dict[str, dict], path: Path, budget: int
     for name, points in curves.items():
         if points:
             steps, returns = zip(*points, strict=True)
-            ax.plot(steps, returns, label=f"{name} (training, last 20 episodes)")
+            line, = ax.plot(steps, returns, label=f"{name} (training, last 20 episodes)")
+            ax.errorbar(budget, rows[name]["return"]["mean"], yerr=rows[name]["return"]["ci95"],
+                        fmt="o", color=line.get_color(), capsize=3,
+                        label=f"{name} (held-out, greedy)")
     for name, style in zip(BASELINES, (":", "--"), strict=True):
         ax.axhline(rows[name]["return"]["mean"], color="grey", linestyle=style,
                    label=f"{name} (held-out mean)")
-    ax.set(xlabel="env steps", ylabel="episode return", xlim=(0, budget),
+    ax.set(xlabel="env steps", ylabel="episode return", xlim=(0, budget * 1.03),
            title=f"{ENV_ID}: PPO learning curves")
     ax.legend(fontsize=8)
     fig.tight_layout()

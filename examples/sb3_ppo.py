@@ -1,7 +1,7 @@
 """Stable-Baselines3 PPO learns to manage memory in AgeMem-Stage3-v0.
 
     pip install "agemem-gym[sb3]"
-    python examples/sb3_ppo.py --total-timesteps 30000 --seed 0
+    python examples/sb3_ppo.py --total-timesteps 100000 --seed 0
 
 The env speaks chat; three wrappers make it arrays SB3 accepts:
 
@@ -45,7 +45,7 @@ HELD_OUT = 1_000_000  # first held-out seed; training seeds are all below it
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line: budget, seed, evaluation size, reward preset, output file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--total-timesteps", type=int, default=30_000, help="env steps")
+    parser.add_argument("--total-timesteps", type=int, default=100_000, help="env steps")
     parser.add_argument("--seed", type=int, default=0, help="seed of the policy and sampling")
     parser.add_argument("--num-envs", type=int, default=4, help="envs stepped together")
     parser.add_argument("--eval-episodes", type=int, default=200, help="held-out episodes")
