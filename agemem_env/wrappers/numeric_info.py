@@ -1,4 +1,4 @@
-"""NumericInfo: an ``info`` that Gymnasium's vector envs can merge across sub-envs."""
+"""NumericInfo: only the numbers of ``info``, as arrays-only learners want them."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ _NUMBER = (bool, int, float)
 class NumericInfo(gym.Wrapper):
     """Keep the numbers of ``info``; flatten its dicts of numbers to ``"outer/inner"``.
 
-    The env's ``info`` holds values whose type changes within an episode (``judge`` is
-    None until an answer, then a dict; ``answer`` None, then a str), which
-    ``gymnasium.vector.SyncVectorEnv`` cannot merge (it raises ``AttributeError``). This
-    keeps every int, float and bool (``reward_terms/task``, ``judge/f1``, ``ltm_size``,
-    ``memory_quality/f1``, ...) and drops the rest (strings, lists, None); a key missing
-    in one step is masked by the vector env as usual. Wrap it outermost.
+    The env's own ``info`` merges in Gymnasium's vector envs as it is (one shape every
+    step), but most of it is text and lists a numbers-only learner never reads, and a vector
+    env turns them into object arrays every step. This keeps every int, float and bool
+    (``reward_terms/task``, ``judge/f1``, ``ltm_size``, ``memory_quality/f1``, ...) and drops
+    the rest (strings, lists, None). Wrap it outermost.
 
     >>> import gymnasium as gym, agemem_env
     >>> env = NumericInfo(gym.make("AgeMem-Stage3-v0", embedder="hashing"))
     >>> info = env.reset(seed=0)[1]
-    >>> info["reward_terms/task"], "judge/f1" in info, "messages" in info
+    >>> info["reward_terms/task"], info["judge/judged"], "step_results" in info
     (-1.0, False, False)
     """
 
