@@ -31,6 +31,7 @@ from agemem_env.wrappers import (
     FlatToolAction,
     NumericInfo,
     SeedCycle,
+    held_out_results,
     play_seeds,
 )
 from agents.reader import answer_question
@@ -218,16 +219,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     scores = play_seeds(make_env(args.reward_preset), policy,
                         range(HELD_OUT, HELD_OUT + args.eval_episodes))
-    results = {
-        "learner": "cleanrl-ppo", "total_timesteps": args.total_timesteps, "seed": args.seed,
-        "train_seconds": train_seconds, "curve": curve,
-        "held_out": [{"seed": s.seed, "return": s.episode_return, "answer_f1": s.answer_f1,
-                      "verbs": list(s.verbs)} for s in scores],
-    }
+    results = held_out_results("cleanrl-ppo", scores, total_timesteps=args.total_timesteps,
+                               seed=args.seed, train_seconds=train_seconds, curve=curve)
     if scores:
-        print(f"cleanrl-ppo: held-out return {np.mean([s.episode_return for s in scores]):.3f},"
-              f" answer F1 {np.mean([s.answer_f1 for s in scores]):.3f} over {len(scores)} "
-              f"seeds; trained {train_seconds:.0f}s")
+        print(f"cleanrl-ppo: held-out return {results['mean_return']:.3f}, answer F1 "
+              f"{results['mean_answer_f1']:.3f} over {len(scores)} seeds; trained "
+              f"{train_seconds:.0f}s")
     if args.out is not None:
         args.out.write_text(json.dumps(results))
     return results

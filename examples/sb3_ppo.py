@@ -35,7 +35,13 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 import agemem_env  # noqa: F401  (registers the env ids)
-from agemem_env.wrappers import FeatureObservation, FlatToolAction, SeedCycle, play_seeds
+from agemem_env.wrappers import (
+    FeatureObservation,
+    FlatToolAction,
+    SeedCycle,
+    held_out_results,
+    play_seeds,
+)
 from agents.reader import answer_question
 
 ENV_ID = "AgeMem-Stage3-v0"
@@ -117,16 +123,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     scores = play_seeds(make_env(args.reward_preset), policy,
                         range(HELD_OUT, HELD_OUT + args.eval_episodes))
-    results = {
-        "learner": "sb3-ppo", "total_timesteps": args.total_timesteps, "seed": args.seed,
-        "train_seconds": train_seconds, "curve": curve,
-        "held_out": [{"seed": s.seed, "return": s.episode_return, "answer_f1": s.answer_f1,
-                      "verbs": list(s.verbs)} for s in scores],
-    }
+    results = held_out_results("sb3-ppo", scores, total_timesteps=args.total_timesteps,
+                               seed=args.seed, train_seconds=train_seconds, curve=curve)
     if scores:
-        print(f"sb3-ppo: held-out return {np.mean([s.episode_return for s in scores]):.3f}, "
-              f"answer F1 {np.mean([s.answer_f1 for s in scores]):.3f} over {len(scores)} "
-              f"seeds; trained {train_seconds:.0f}s")
+        print(f"sb3-ppo: held-out return {results['mean_return']:.3f}, answer F1 "
+              f"{results['mean_answer_f1']:.3f} over {len(scores)} seeds; trained "
+              f"{train_seconds:.0f}s")
     if args.out is not None:
         args.out.write_text(json.dumps(results))
     return results

@@ -13,7 +13,7 @@ scores). docs/rl-libraries.md is the guide.
 
 from __future__ import annotations
 
-from agemem_env.wrappers.evaluation import EpisodeScore, play_seeds
+from agemem_env.wrappers.evaluation import EpisodeScore, held_out_results, play_seeds
 from agemem_env.wrappers.features import FeatureObservation
 from agemem_env.wrappers.flat_action import FlatToolAction
 from agemem_env.wrappers.numeric_info import NumericInfo
@@ -28,6 +28,7 @@ __all__ = [
     "NumericInfo",
     "SeedCycle",
     "TokenizedObservation",
+    "held_out_results",
     "best_span",
     "play_seeds",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 Policy = Callable[[Any, dict[str, Any]], Any]
 """(observation, info) -> action of the wrapped env."""
@@ -47,7 +48,21 @@ def play_seeds(env: gym.Env, policy: Policy, seeds: Iterable[int]) -> list[Episo
     return scores
 
 
+def held_out_results(learner: str, scores: list[EpisodeScore], **run: Any) -> dict[str, Any]:
+    """A learner's held-out episodes as JSON-ready data, with ``run``'s settings (budget,
+    seed, training time, curve) and the means a one-line report prints."""
+    return {
+        "learner": learner, **run,
+        "mean_return": float(np.mean([s.episode_return for s in scores])) if scores else None,
+        "mean_answer_f1": float(np.mean([s.answer_f1 or 0.0 for s in scores])) if scores
+        else None,
+        "held_out": [{"seed": s.seed, "return": s.episode_return, "answer_f1": s.answer_f1,
+                      "verbs": list(s.verbs)} for s in scores],
+    }
+
+
 def _answer_f1(info: dict[str, Any]) -> float | None:
-    if info.get("judge"):
-        return float(info["judge"]["f1"])
+    judge = info.get("judge") or {}
+    if judge.get("judged"):
+        return float(judge["f1"])
     return 0.0 if info.get("stage") == 3 else None
