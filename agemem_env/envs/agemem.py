@@ -686,17 +686,12 @@ def _check_tasks(tasks: Any, path: Any) -> str | tuple[Task, ...]:
 
 
 def _check_action_type(action: Any, mode: str) -> None:
-    """Refuse, before any state changes, what is no action of the mode at all; everything
-    else (any str; any dict, ToolCall or list, nested as it may be) is parsed and its
-    problems reported as format errors."""
-    if mode == "text":
-        if not isinstance(action, str):
-            raise TypeError(f"a text-mode action is a str (the completion), got "
-                            f"{type(action).__name__}")
-        return
-    if not isinstance(action, Mapping | ToolCall | list | tuple):
-        raise TypeError(f"a structured action is a dict of the action space, a ToolCall, or a "
-                        f"list of them; got {type(action).__name__}")
+    """Refuse, before any state changes, a text-mode action that is no str: it has no
+    completion to show in the context. Everything else (any str; in structured mode any
+    value at all) is parsed and its problems reported as format errors."""
+    if mode == "text" and not isinstance(action, str):
+        raise TypeError(f"a text-mode action is a str (the completion), got "
+                        f"{type(action).__name__}")
 
 
 def _rendered(parsed: ParsedAction, answer: str | None) -> str:
