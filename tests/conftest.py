@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import gymnasium as gym
 import pytest
+from hypothesis import settings
 
 import agemem_env  # noqa: F401  (registers the ids)
 from agemem_env.tasks import Task
+
+# CI gates on a fixed sample of the property tests (same examples every run); locally they
+# draw fresh ones, and `make fuzz` runs the long random search.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 SMALL_TASK = Task(
     id="fixture-1",
