@@ -23,6 +23,7 @@ class OracleAgent:
     """
 
     name = "oracle"
+    privileged = True
 
     def __init__(self) -> None:
         self._task: Task | None = None
