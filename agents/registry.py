@@ -97,7 +97,7 @@ def make_agent(name: str, **kwargs: Any) -> Agent:
     if name.startswith(GRPO_PREFIX):
         return _import(name, _GRPO_LOADER)(name[len(GRPO_PREFIX):], **kwargs)
     factory = resolve_agent(name)
-    _check_arguments(name, factory, kwargs)
+    check_arguments(name, factory, kwargs)
     agent = factory(**kwargs)
     check_agent(agent, name)
     return agent
@@ -183,8 +183,9 @@ def _load_entry_point(name: str, ep: metadata.EntryPoint) -> Callable[..., Agent
     return obj
 
 
-def _check_arguments(name: str, factory: Callable[..., Any], kwargs: dict[str, Any]) -> None:
-    """Refuse keyword arguments the factory does not take, before calling it."""
+def check_arguments(name: str, factory: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    """Raise AgentError if ``factory`` (the one behind ``name``) does not take ``kwargs``;
+    nothing is called."""
     try:
         signature = inspect.signature(factory)
     except (TypeError, ValueError):  # a builtin or C callable: let the call decide
