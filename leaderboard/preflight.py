@@ -51,8 +51,13 @@ def check_suites(suites: list[Suite]) -> None:
         except DataMissing:
             continue  # skipped with a note by the run
         except (SuiteError, ValueError, TypeError, OSError) as err:
-            fail(f"suite {suite.name!r}: its tasks do not load: {one_line(err)}")
+            fail(f"{_where(suite)}: its tasks do not load: {one_line(err)}")
         try:
             gym.make(suite.env_id, **suite.env_kwargs(), tasks=tasks[0]).close()
         except (TypeError, ValueError, gym.error.Error) as err:
-            fail(f"suite {suite.name!r}: its env cannot be made: {one_line(err)}")
+            fail(f"{_where(suite)}: [env] and the top-level env keys do not make an env: "
+                 f"{one_line(err)}")
+
+
+def _where(suite: Suite) -> str:
+    return f"{suite.origin} (suite {suite.name!r})" if suite.origin else f"suite {suite.name!r}"

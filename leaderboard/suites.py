@@ -195,6 +195,8 @@ class Suite:
     """Further ``gym.make`` keyword arguments (token_budget, rounds_per_stage, ...)."""
     description: str = ""
     """Free text for reports; not part of the hash."""
+    origin: str = field(default="", compare=False)
+    """The file it was read from (for messages); not part of the hash."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "suite") -> Suite:
@@ -210,12 +212,13 @@ class Suite:
         except ConfigError as err:
             raise SuiteError(str(err)) from err
         seeds = tuple(raw.pop("seeds", [0]))
-        return cls(tasks=spec, seeds=seeds, **raw)
+        return cls(tasks=spec, seeds=seeds, origin="" if where == "suite" else where, **raw)
 
     def canonical(self) -> dict[str, Any]:
         """Everything that decides the results, as plain JSON data (no description)."""
         data = asdict(self)
         data.pop("description")
+        data.pop("origin")
         data["seeds"] = list(self.seeds)
         return data
 
