@@ -82,9 +82,10 @@ def score_bars(board: Board, path: Path) -> None:
                alpha=style.alpha, edgecolor="grey", linewidth=0.4)
     ax.set_xticks(range(len(board.suites)), board.suites, rotation=15)
     ax.set_ylabel("answer score (mean, 95% t interval)")
-    ax.set_ylim(0, 1.35)  # headroom for the legend above the bars
+    ax.set_ylim(0, 1.05)
     ax.axhline(1.0, color="grey", linewidth=0.5)
-    ax.legend(fontsize=7, ncol=min(6, len(board.agents)), loc="upper center")
+    # Outside, right of the bars: one line per agent, in rank order, never over a bar.
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _save(fig, path)
 
 
@@ -99,6 +100,7 @@ def _clipped_error(cell: dict | None) -> tuple[float, float]:
 def score_vs_tokens(board: Board, path: Path) -> None:
     """One panel per suite: each agent's prompt tokens per episode against its score."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     n = len(board.suites)
     fig, axes = plt.subplots(1, n, figsize=(max(6.4, 3.2 * n), 4.0), squeeze=False,
@@ -113,6 +115,7 @@ def score_vs_tokens(board: Board, path: Path) -> None:
                            marker=style.marker, alpha=style.alpha, edgecolors="black",
                            linewidths=0.3, label=_label(board, agent))
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on short axes
         ax.set_title(suite, fontsize=8)
         ax.set_xlabel("prompt tokens / episode (log)", fontsize=7)
     axes[0][0].set_ylabel("answer score")

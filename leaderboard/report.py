@@ -149,7 +149,7 @@ def _html_table(table: Table) -> str:
                 ["best"] if (i, j) in table.best else [])
             attr = f" class='{' '.join(classes)}'" if classes else ""
             cells.append(f"<td{attr}>{html_text(cell)}</td>")
-        kind = "reference" if table.labels == 2 and row[0] == REFERENCE_MARK else "entry"
+        kind = "reference" if table.header[0] == "#" and row[0] == REFERENCE_MARK else "entry"
         rows.append(f"<tr class='{kind}'>{''.join(cells)}</tr>")
     caption = f"<p class='caption'>{inline_markdown(table.caption)}</p>" if table.caption \
         else ""

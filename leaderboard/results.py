@@ -220,8 +220,8 @@ def read_result(path: Path) -> dict[str, Any]:
     try:
         size = path.stat().st_size
         if size > MAX_RESULT_BYTES:
-            raise ResultError(f"{path}: {size / 1e6:.1f} MB, over the "
-                              f"{MAX_RESULT_BYTES / 1e6:.1f} MB cap of a result file")
+            raise ResultError(f"{path}: {size / 2**20:.1f} MiB, over the "
+                              f"{MAX_RESULT_BYTES >> 20} MiB cap of a result file")
         data = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as err:
         raise ResultError(f"{path}: cannot read ({err.strerror or err})") from err

@@ -57,15 +57,20 @@ def stat(value: dict[str, Any] | None, digits: int = 3,
 
 
 def rank_labels(board: Board) -> list[list[str]]:
-    """``[rank, agent]`` per row: 1, 2, ... for entries, "ref" for references."""
-    ranks, position = [], 0
-    for agent in board.agents:
-        if agent in board.references:
-            ranks.append([REFERENCE_MARK, agent])
-        else:
-            position += 1
-            ranks.append([str(position), agent])
-    return ranks
+    """``[rank, agent]`` per row: 1, 2, ... for entries (equal averages share a rank:
+    1, 1, 3), "ref" for references.
+
+    >>> rank_labels(Board(["a", "b"], [], {}, references={"b": "floor"}))
+    [['1', 'a'], ['ref', 'b']]
+    """
+    ranks, position, previous = [], 0, ("none",)
+    for k, agent in enumerate(a for a in board.agents if a not in board.references):
+        average = board.average(agent)
+        key = (round(average, 12),) if average is not None else (None, agent)
+        position = position if key == previous else k + 1
+        previous = key
+        ranks.append([str(position), agent])
+    return ranks + [[REFERENCE_MARK, a] for a in board.agents if a in board.references]
 
 
 def suite_header(board: Board, suite: str) -> str:
@@ -115,7 +120,7 @@ def agents_table(board: Board) -> Table:
                      f"{info['registry']} ({info['action_mode']})"])
     return Table("Agents", ["#", "agent", "role", "what it is", "how it was trained",
                             "made by (action mode)"], rows,
-                 "References are shown for scale and never ranked.", labels=2)
+                 "References are shown for scale and never ranked.", labels=6)
 
 
 def suites_table(board: Board) -> Table:
@@ -133,7 +138,7 @@ def suites_table(board: Board) -> Table:
     return Table("Suites", ["suite", "kind", "in average", "env", "tasks", "episodes",
                             "seeds", "judge", "embedder", "suite hash", "dataset hash"], rows,
                  f"In average: every entry has at least {MIN_RANKED_EPISODES} scored episodes "
-                 "there. Custom: not one of the packaged suites (name and hash).")
+                 "there. Custom: not one of the packaged suites (name and hash).", labels=5)
 
 
 def llm_cost(board: Board) -> Table:
