@@ -4,15 +4,16 @@ action.
 
 Text mode: the completion string as is. Structured mode: a list (one entry per call, as
 ``parse_structured_action`` reads a list) of the items with numpy values made Python
-numbers and lists, a ``ToolCall`` made ``{"name": ..., "arguments": ...}``; keys sorted
-when written. Anything else (an object the env would refuse) becomes its ``repr``, which
+numbers and lists, a ``ToolCall`` made ``{"name": ..., "arguments": ...}``; keys in the
+agent's order (the env renders a structured call's arguments in that order, so a sorted
+copy would replay to other context text). Anything else (an object the env would refuse) becomes its ``repr``, which
 the env refuses in the same way (a parse error), so a replay counts the same errors.
 
 >>> encode_action("<answer>Paris</answer>", "text")
 '<answer>Paris</answer>'
 >>> import numpy as np
 >>> encode_action({"tool": np.int64(3), "text": "Dana"}, "structured")
-[{'text': 'Dana', 'tool': 3}]
+[{'tool': 3, 'text': 'Dana'}]
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     scalars as numbers, ToolCalls as dicts; anything else as ``{"repr": ...}``.
 
     >>> json_safe(ToolCall("Retrieve_memory", {"query": "q", "top_k": np.int32(2)}))
-    {'arguments': {'query': 'q', 'top_k': 2}, 'name': 'Retrieve_memory'}
+    {'name': 'Retrieve_memory', 'arguments': {'query': 'q', 'top_k': 2}}
     """
     if depth > _MAX_DEPTH:
         return {"repr": _repr(value)}
@@ -52,14 +53,10 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, ToolCall):
         value = {"name": value.name, "arguments": dict(value.arguments)}
     if isinstance(value, dict):
-        return {str(k): json_safe(v, depth + 1) for k, v in sorted(value.items(), key=_key)}
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_safe(v, depth + 1) for v in value]
     return {"repr": _repr(value)}
-
-
-def _key(item: tuple[Any, Any]) -> str:
-    return str(item[0])
 
 
 def _repr(value: Any) -> str:

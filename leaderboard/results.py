@@ -88,12 +88,13 @@ def episode_data(record: EpisodeRecord) -> dict[str, Any]:
 
 
 def pack_actions(actions: list[list[Any]]) -> dict[str, str]:
-    """Every episode's actions as one compressed string (sorted-key JSON, lzma, base64).
+    """Every episode's actions as one compressed string (JSON in the agents' key order, lzma,
+    base64).
 
     >>> unpack_actions(pack_actions([["<answer>a</answer>"], []]))
     [['<answer>a</answer>'], []]
     """
-    text = json.dumps(actions, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(actions, separators=(",", ":"), ensure_ascii=False)
     packed = base64.b64encode(lzma.compress(text.encode("utf-8"), preset=9)).decode("ascii")
     return {"encoding": ACTIONS_ENCODING, "data": packed}
 
@@ -197,6 +198,12 @@ def digest(result: dict[str, Any]) -> str:
     return sha256_json({k: v for k, v in result.items() if k != DIGEST_KEY})
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_json(data: Any, path: Path) -> None:
     """Write atomically: a temp file in the same folder, then a rename, so a reader never
     sees half a file and two writers never share a temp file."""
@@ -206,6 +213,7 @@ def write_json(data: Any, path: Path) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide a result from others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -53,7 +53,9 @@ class StructuredStub:
                 return ToolCall("Answer", {"text": "Veltrix"})
             return {"tool": np.int64(3), "text": np.str_("where does Dana work")}
         turns = [m["content"] for m in observation["messages"] if m["role"] == "user"]
+        # Arguments out of alphabetical order: the env renders them in this order.
         return [{"tool": np.int64(0), "text": t} for t in turns[-2:]] + [
+            ToolCall("Add_memory", {"memory_type": "fact", "content": turns[-1]}),
             {"tool": 6, "text": "ok"}]
 
 

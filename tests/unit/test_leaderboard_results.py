@@ -14,6 +14,7 @@ from leaderboard.results import (
     MAX_RESULT_BYTES,
     AgentSpec,
     ResultError,
+    _umask,
     aggregate,
     digest,
     pack_actions,
@@ -179,6 +180,7 @@ def test_broken_files_are_clear_errors(tmp_path, text):
 def test_writes_are_atomic_and_leave_no_temp_file(tmp_path, monkeypatch):
     path = tmp_path / "r.json"
     write_json({"a": 1}, path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()  # readable by others, as a copy
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
