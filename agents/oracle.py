@@ -22,6 +22,7 @@ class OracleAgent:
     """
 
     name = "oracle"
+    privileged = True
 
     def __init__(self) -> None:
         self._script: OracleMemory | None = None

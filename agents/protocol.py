@@ -14,8 +14,9 @@ from agemem_env.tasks import Task
 class TaskInfo:
     """What an agent is told at the start of an episode.
 
-    ``task`` is the gold task: only privileged agents (the oracle) may read it; honest
-    agents must use ``action_mode`` and their observations alone.
+    ``task`` is the gold task (answers, supporting facts). The runner fills it in only for
+    agents that declare ``privileged = True`` (``is_privileged``: the oracle, teachers);
+    every other agent gets None and must use ``action_mode`` and its observations alone.
     """
 
     env_id: str
@@ -31,6 +32,10 @@ class Agent(Protocol):
 
     ``act`` returns an action of the env's action mode: a completion string in text mode,
     a structured action (dict, ToolCall or list of them) in structured mode.
+
+    Optional class attributes: ``privileged = True`` for an agent that reads the gold task
+    (it is then a reference on the leaderboard, never an entry); ``action_mode =
+    "structured"`` for an agent that plays structured actions.
     """
 
     name: str
@@ -42,6 +47,30 @@ class Agent(Protocol):
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> Any:
         """The action for this observation."""
         ...
+
+
+def is_privileged(agent: Any) -> bool:
+    """Whether ``agent`` may be handed the gold task: it declares ``privileged = True``.
+
+    A wrapper that keeps the agent it wraps as ``inner`` (and sets no ``privileged`` of
+    its own) is as privileged as that agent, so a recorder around the oracle still works.
+
+    >>> class Teacher:
+    ...     privileged = True
+    >>> class Recorder:
+    ...     def __init__(self, inner):
+    ...         self.inner = inner
+    >>> is_privileged(Teacher()), is_privileged(Recorder(Teacher())), is_privileged(object())
+    (True, True, False)
+    """
+    for _ in range(8):  # wrappers rarely nest deeper; a cycle must not loop forever
+        flag = getattr(agent, "privileged", None)
+        if flag is not None:
+            return flag is True
+        agent = getattr(agent, "inner", None)
+        if agent is None:
+            return False
+    return False
 
 
 # The optional batch form of ``act``: a static method ``act_batch(agents, observations,

@@ -9,19 +9,21 @@ only its own episode: its record keeps the error, and later episodes run.
 Over vector envs, the slots ready to act are asked in one ``agents.protocol.act_batch``
 call per step, so agents with a batch form (LLM agents sharing one back-end) generate
 together. The LLM calls an agent logs in ``llm_usage`` (``agents.llm.usage``) are
-gathered per episode in ``_Episode.llm_calls``.
+totalled per episode in its record (``llm_*``), and every action is kept in JSON form
+(``EpisodeRecord.actions``) so the episode can be replayed.
+
+Only agents that declare ``privileged = True`` (``agents.protocol.is_privileged``) get the
+gold task in ``TaskInfo.task``; every other agent gets None there.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,9 +34,12 @@ from tqdm import tqdm
 
 import agemem_env  # noqa: F401  (registers the ids)
 from agemem_env.core import ToolCall
-from agemem_env.tools import TOOL_NAMES
-from agents.llm.usage import LLMCall, usage_log
-from agents.protocol import Agent, TaskInfo, act_batch
+from agents.episode import Episode, EpisodeRecord
+from agents.protocol import Agent, TaskInfo, act_batch, is_privileged
+from agents.summary import SUMMARY_METRICS, mean_ci, summarise
+
+__all__ = ["VECTOR_MODES", "EpisodeRecord", "SUMMARY_METRICS", "mean_ci", "run_episodes",
+           "summarise"]  # the record and the summary live apart; imported from here too
 
 logger = logging.getLogger(__name__)
 
@@ -42,126 +47,10 @@ VECTOR_MODES = ("none", "sync", "async")
 # (episode index, reset seed, reset options)
 PlanItem = tuple[int, int, dict[str, Any] | None]
 EnvFactory = Callable[[], gym.Env]
-# Summary metric -> EpisodeRecord field it averages.
-SUMMARY_METRICS = {
-    "answer_score": "judge_score", "answer_em": "judge_em", "answer_f1": "judge_f1",
-    "memory_f1": "memory_f1", "return": "episode_return", "prompt_tokens": "prompt_tokens_total",
-    "steps": "steps", "wall_seconds": "wall_seconds",
-}
-# A padding episode (a slot with no work left) must still be stepped; this ends it fast.
-IDLE_ACTIONS = {"text": "<answer>idle</answer>", "structured": ToolCall("Answer", {"text": "idle"})}
-
-
-@dataclass
-class EpisodeRecord:
-    """One finished (or failed) episode. ``judge_*`` are None when no question was asked
-    (levels 1-2); an unanswered question scores 0."""
-
-    env_id: str
-    agent: str
-    episode: int
-    seed: int
-    task_id: str | None
-    source: str | None
-    steps: int
-    episode_return: float
-    terms: dict[str, float]
-    answer: str | None
-    judge_score: float | None
-    judge_em: float | None
-    judge_f1: float | None
-    memory_precision: float
-    memory_recall: float
-    memory_f1: float
-    prompt_tokens: list[int]
-    prompt_tokens_total: int
-    tool_calls: dict[str, int]
-    tool_errors: int
-    parse_errors: int
-    overflow: bool
-    terminated: bool
-    truncated: bool
-    wall_seconds: float
-    error: str | None = None
-
-    def to_json(self) -> str:
-        """One JSON line (no newline); keys are the field names."""
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, line: str) -> EpisodeRecord:
-        """The record ``to_json`` wrote."""
-        return cls(**json.loads(line))
-
-
 # Takes each finished record (keeps it, writes it, counts it).
 Sink = Callable[[EpisodeRecord], None]
-
-
-@dataclass
-class _Episode:
-    """An episode in progress: what its record needs, gathered step by step."""
-
-    index: int
-    agent: Agent
-    task_info: TaskInfo
-    info: dict[str, Any]
-    start: float
-    steps: int = 0
-    total: float = 0.0
-    prompt_tokens: list[int] = field(default_factory=list)
-    agent_ready: bool = False
-    terminated: bool = False
-    truncated: bool = False
-    # This episode's LLM calls, read from the agent's usage log when the episode ends
-    # (not in EpisodeRecord yet); usage_mark is the log's length after agent.reset.
-    llm_calls: list[LLMCall] = field(default_factory=list)
-    usage_mark: int = 0
-
-    def begin(self) -> None:
-        """Reset the agent for this episode and mark where its LLM calls begin."""
-        self.agent.reset(self.task_info)
-        self.agent_ready = True
-        self.usage_mark = len(usage_log(self.agent) or ())
-
-    def advance(self, reward: float, terminated: bool, truncated: bool, info: dict) -> None:
-        self.steps += 1
-        self.total += float(reward)
-        self.terminated, self.truncated, self.info = bool(terminated), bool(truncated), info
-
-    def record(self, env_id: str, error: str | None = None) -> EpisodeRecord:
-        """The record, read from the last info seen."""
-        if error is not None:  # one line per failure; the traceback is logged at DEBUG
-            logger.warning("episode %d (seed %s) failed: %s", self.index, self.task_info.seed,
-                           error)
-        if self.agent_ready:
-            self.llm_calls = list((usage_log(self.agent) or [])[self.usage_mark :])
-        info = self.info
-        # judge is None until an answer exists; once the question is out (stage 3) that
-        # is an unanswered question, which scores 0. Levels 1-2 ask none: None stays.
-        judge = info.get("judge") or {}
-        if not judge.get("judged", True):
-            judge = dict.fromkeys(("score", "exact_match", "f1") if info.get("stage") == 3
-                                  else (), 0.0)
-        quality = {k: float(v) for k, v in (info.get("memory_quality") or {}).items()}
-        return EpisodeRecord(
-            env_id=env_id, agent=str(getattr(self.agent, "name", type(self.agent).__name__)),
-            episode=self.index, seed=self.task_info.seed, task_id=info.get("task_id"),
-            source=getattr(self.task_info.task, "source", None), steps=self.steps,
-            episode_return=self.total,
-            terms={k: float(v) for k, v in info.get("reward_terms", {}).items()},
-            answer=info.get("answer"), judge_score=judge.get("score"),
-            judge_em=judge.get("exact_match"), judge_f1=judge.get("f1"),
-            memory_precision=quality.get("precision", 0.0),
-            memory_recall=quality.get("recall", 0.0), memory_f1=quality.get("f1", 0.0),
-            prompt_tokens=list(self.prompt_tokens), prompt_tokens_total=sum(self.prompt_tokens),
-            tool_calls={k: int(v) for k, v in info.get("tool_calls", {}).items()},
-            tool_errors=int(info.get("tool_errors", 0)),
-            parse_errors=int(info.get("parse_errors", 0)),
-            overflow=bool(info.get("overflow", False)), terminated=self.terminated,
-            truncated=self.truncated, wall_seconds=time.perf_counter() - self.start,
-            error=error,
-        )
+# A padding episode (a slot with no work left) must still be stepped; this ends it fast.
+IDLE_ACTIONS = {"text": "<answer>idle</answer>", "structured": ToolCall("Answer", {"text": "idle"})}
 
 
 def run_episodes(
@@ -214,48 +103,6 @@ def run_episodes(
     return sorted(records, key=lambda r: r.episode)
 
 
-def summarise(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
-    """Means with 95% CIs (normal approximation) over the episodes that did not fail.
-
-    Failed episodes (``error`` set) are counted in ``errors`` and left out of every mean:
-    their numbers stop mid-episode. ``parse_error_rate`` is parse errors per agent step;
-    ``overflow_rate`` the share of episodes that overflowed the context budget.
-    """
-    ok = [r for r in records if r.error is None]
-    summary: dict[str, Any] = {"episodes": len(records), "errors": len(records) - len(ok)}
-    for name, attribute in SUMMARY_METRICS.items():
-        values = [getattr(r, attribute) for r in ok]
-        summary[name] = mean_ci([v for v in values if v is not None])
-    # The six memory tools always, so runs compare key by key; other names (an invalid
-    # Answer call, an unknown tool) where they occur. A valid answer is no call in the tally.
-    tools = [t for t in TOOL_NAMES if t != "Answer"]
-    names = tools + sorted({t for r in ok for t in r.tool_calls} - set(tools))
-    summary["tool_calls"] = {
-        tool: (sum(r.tool_calls.get(tool, 0) for r in ok) / len(ok) if ok else 0.0)
-        for tool in names
-    }
-    steps = sum(r.steps for r in ok)
-    summary["parse_error_rate"] = sum(r.parse_errors for r in ok) / steps if steps else 0.0
-    summary["overflow_rate"] = sum(r.overflow for r in ok) / len(ok) if ok else 0.0
-    return summary
-
-
-def mean_ci(values: Sequence[float]) -> dict[str, Any]:
-    """Mean, 95% half-width 1.96 * sd / sqrt(n) (sd with ddof=1; 0 for n < 2), and n.
-
-    >>> {k: round(v, 6) for k, v in mean_ci([2.0, 4.0]).items()}  # sd = sqrt(2)
-    {'mean': 3.0, 'ci95': 1.96, 'n': 2}
-    >>> mean_ci([])
-    {'mean': None, 'ci95': None, 'n': 0}
-    """
-    n = len(values)
-    if n == 0:
-        return {"mean": None, "ci95": None, "n": 0}
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    return {"mean": float(mean), "ci95": 1.96 * sd / math.sqrt(n), "n": n}
-
-
 # ----------------------------------------------------------------- one env
 def _run_sequential(
     env_id: str, make_env: EnvFactory, agent_factory: Callable[[], Agent],
@@ -267,21 +114,21 @@ def _run_sequential(
         for index, seed, options in plan:
             start = time.perf_counter()
             obs, info = env.reset(seed=seed, options=options)
-            task_info = TaskInfo(env_id, env.unwrapped.action_mode, seed, env.unwrapped.task,
-                                 extra={"action_space": env.action_space})
-            ep = _Episode(index, agent, task_info, info, start)
+            ep = _begin_episode(index, agent, env_id, env.unwrapped.action_mode, seed,
+                                env.unwrapped.task, info, start, env.action_space)
             sink(_play(env, env_id, ep, obs, info))
     finally:
         env.close()
 
 
-def _play(env: gym.Env, env_id: str, ep: _Episode, obs: dict, info: dict) -> EpisodeRecord:
+def _play(env: gym.Env, env_id: str, ep: Episode, obs: dict, info: dict) -> EpisodeRecord:
     try:
         ep.begin()
         done = False
         while not done:
             ep.prompt_tokens.append(int(obs["context_tokens"]))
             action = ep.agent.act(obs, info)
+            ep.chose(action)
             obs, reward, terminated, truncated, info = env.step(action)
             ep.advance(reward, terminated, truncated, info)
             done = terminated or truncated
@@ -367,7 +214,7 @@ class _VectorRun:
         self.env_id, self.sink, self.n = env_id, sink, n
         self.pending: deque[PlanItem] = deque(plan)
         self.agents = [agent_factory() for _ in range(n)]
-        self.episodes: list[_Episode | None] = [None] * n  # None: padding
+        self.episodes: list[Episode | None] = [None] * n  # None: padding
         self.items: list[PlanItem] = [plan[0]] * n
         self.obs: list[dict[str, Any]] = [{} for _ in range(n)]
         self.action_mode = self.vec.get_attr("action_mode")[0]
@@ -421,6 +268,7 @@ class _VectorRun:
                     asking.append(self._fail(i, result))
                 else:
                     actions[i] = result
+                    self.episodes[i].chose(result)
         return actions
 
     def _ready(self, i: int) -> bool:
@@ -458,15 +306,21 @@ class _VectorRun:
                                     options=dict(options or {}, reset_mask=mask))
         packet: _Packet = infos["slot"][i]
         self.obs[i] = _unbatch(obs, i)
-        task_info = TaskInfo(self.env_id, self.action_mode, seed, packet.task,
-                             extra={"action_space": self.action_space})
-        self.episodes[i] = (
-            None if item is None
-            else _Episode(index, self.agents[i], task_info, packet.info, start)
-        )
+        self.episodes[i] = None if item is None else _begin_episode(
+            index, self.agents[i], self.env_id, self.action_mode, seed, packet.task,
+            packet.info, start, self.action_space)
 
 
 # ----------------------------------------------------------------- helpers
+def _begin_episode(index: int, agent: Agent, env_id: str, action_mode: str, seed: int,
+                   task: Any, info: dict[str, Any], start: float, action_space: gym.Space
+                   ) -> Episode:
+    """An episode's state; its agent is told the gold task only if privileged."""
+    task_info = TaskInfo(env_id, action_mode, seed, task if is_privileged(agent) else None,
+                         extra={"action_space": action_space})
+    return Episode(index, agent, task_info, info, start, source=getattr(task, "source", None))
+
+
 def _honour_action_mode(factory: Callable[[], Agent], env_kwargs: dict[str, Any]
                         ) -> tuple[Callable[[], Agent], dict[str, Any]]:
     """An agent with an ``action_mode`` attribute (a trained structured policy) gets envs
@@ -517,6 +371,6 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _failed(ep: _Episode, env_id: str, err: BaseException) -> EpisodeRecord:
+def _failed(ep: Episode, env_id: str, err: BaseException) -> EpisodeRecord:
     logger.debug("episode %d traceback", ep.index, exc_info=err)  # record() warns
     return ep.record(env_id, _describe(err))

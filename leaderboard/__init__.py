@@ -1,7 +1,8 @@
-"""The AgeMem-Gym leaderboard: suites declared in TOML (``leaderboard/suites``), a runner
-over every (agent, suite) pair (worker processes or Ray), versioned result files with a
-digest and a submission check, and reports (Markdown, HTML, plots).
+"""The AgeMem-Gym leaderboard: suites declared in TOML (``leaderboard/suites``), agents by
+name, import path or plug-in, a runner over every (agent, suite) pair (worker processes or
+Ray), versioned result files that hold every action, verification by replay, and reports
+(Markdown, HTML, plots).
 
-Start with ``agemem leaderboard run``; see ``leaderboard.cli``. The root ``agemem`` app is
-``leaderboard.main``.
+Start with ``agemem leaderboard run``; see ``leaderboard.cli`` and docs/leaderboard.md. The
+root ``agemem`` app is ``leaderboard.main``.
 """

@@ -1,12 +1,16 @@
 """``agemem leaderboard``: ``run`` plays every agent on every suite and writes the results
-and reports; ``show`` prints the tables; ``submit`` checks a result file and files it;
-``report`` rewrites the reports from the result files. ``leaderboard_app`` is added to the
-root app by leaderboard/main.py.
+and reports; ``show`` prints the tables (of the committed leaderboard by default);
+``verify`` replays result files; ``submit`` verifies a result and files it; ``report``
+rewrites the reports from the result files. ``leaderboard_app`` is added to the root app
+by leaderboard/main.py.
+
+A mistake in the command or its files (suites, agents.toml, an agent that does not
+import) is one ``error: ...`` line and exit code 2, before any work starts; failed work
+(a pair that failed, a result that does not verify) exits with code 1.
 """
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +19,11 @@ import typer
 
 from agemem_env.cli.errors import fail
 
-leaderboard_app = typer.Typer(help="Run, show and submit leaderboard results.",
+leaderboard_app = typer.Typer(help="Run, show, verify and submit leaderboard results.",
                               no_args_is_help=True, add_completion=False)
 
 DEFAULT_OUT = Path("runs/leaderboard")
+COMMITTED = Path(__file__).resolve().parent  # the committed board: leaderboard/
 OutOpt = Annotated[Path, typer.Option(help="Run folder: results/, reports and plots.")]
 SuitesOpt = Annotated[list[Path] | None, typer.Option(
     "--suites", help="Extra folder of suite *.toml files (repeatable).")]
@@ -31,8 +36,10 @@ def run(
     suites_only: Annotated[list[str] | None, typer.Option(
         help="Run only these suites (comma-separated or repeated).")] = None,
     agents: Annotated[list[str] | None, typer.Option(
-        help="Run only these agents (comma-separated or repeated; default: agents.toml).")
-    ] = None,
+        help="Run only these agents (comma-separated or repeated; default: the agent list): "
+             "names, module:Object import paths, or NAME=REF.")] = None,
+    agents_file: Annotated[Path | None, typer.Option(
+        help="An agents.toml of your own (default: the packaged one).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Parallel processes (or Ray CPUs).")] = 2,
     backend: Annotated[str, typer.Option(help="process or ray.")] = "process",
     llm: Annotated[str | None, typer.Option(
@@ -43,59 +50,102 @@ def run(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Play every agent on every suite, then write LEADERBOARD.md, index.html and plots."""
-    from leaderboard.agents import agent_specs, load_agent_config
+    from leaderboard.preflight import check_agents, check_suites, choose_agents
     from leaderboard.report import write_report
     from leaderboard.runner import BACKENDS, run_leaderboard
 
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     chosen = _pick_suites(suites, suites_only)
-    config = load_agent_config()
-    names = _split(agents) or list(config.agents)
+    config, names = choose_agents(agents_file, _split(agents))
+    check_agents(names, config)
+    check_suites(chosen)
     start = time.perf_counter()
     if "grpo" in names and grpo_checkpoint is None:
         typer.echo(f"GRPO policy: training into {out / 'grpo-structured'} (or reusing what "
                    "is there); pass --grpo-checkpoint DIR to skip this")
+    from leaderboard.agents import agent_specs
+
     specs, notes = agent_specs(names, config, llm=llm, grpo_checkpoint=grpo_checkpoint,
                                grpo_dir=out / "grpo-structured")
     outcomes = run_leaderboard(specs, chosen, out / "results", workers=workers,
                                backend=backend, resume=resume, progress=progress)
     notes += _outcome_notes(outcomes)
     report = write_report(out, notes=notes, agents=[s.name for s in specs],
-                          suites=[s.name for s in chosen])
+                          suites=[s.name for s in chosen], agent_config=config)
     counts = {k: sum(o.status == k for o in outcomes)
               for k in ("ok", "cached", "failed", "skipped")}
     typer.echo(f"{len(outcomes)} pairs in {time.perf_counter() - start:.0f}s: "
                + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for note in dict.fromkeys(o.note for o in outcomes if o.status == "skipped"):
+        typer.echo(f"skipped: {note}")
     typer.echo(f"report: {report.markdown}, {report.html}, {len(report.plots)} plots")
+    if counts["failed"]:
+        typer.echo(f"{counts['failed']} pairs failed; their reasons are in the report's "
+                   "notes", err=True)
+        raise typer.Exit(1)
 
 
 @leaderboard_app.command()
 def show(
-    out: OutOpt = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option(
+        help="Run folder (default: the committed leaderboard).")] = COMMITTED,
     results: Annotated[Path | None, typer.Option(
         help="Results folder (default: OUT/results).")] = None,
 ) -> None:
-    """Print the leaderboard tables of a run folder."""
+    """Print the leaderboard tables (of the committed leaderboard by default)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table as RichTable
 
+    from leaderboard.names import one_line
     from leaderboard.tables import all_tables, load_board
 
-    board = load_board(results or out / "results")
-    console = Console()
+    folder = results or out / "results"
+    board = load_board(folder)
     if not board.results:
-        fail(f"no valid results in {results or out / 'results'}; run "
-              "`agemem leaderboard run` first")
+        fail(f"no valid results in {folder}; run `agemem leaderboard run` first")
+    console = Console()
     for table in all_tables(board):
-        shown = RichTable(title=table.title, caption=table.caption or None)
+        shown = RichTable(title=escape(table.title), caption=escape(table.caption) or None)
         for k, column in enumerate(table.header):
-            shown.add_column(column, justify="left" if k == 0 else "right")
+            shown.add_column(escape(column), justify="left" if k == 0 else "right")
         for row in table.rows:
-            shown.add_row(*row)
+            shown.add_row(*(escape(one_line(cell)) for cell in row))
         console.print(shown)
     for note in board.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(one_line(note))}")
+
+
+@leaderboard_app.command()
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Result files or results folders.")],
+    suites: SuitesOpt = None,
+) -> None:
+    """Replay result files: rebuild each episode's env from its suite and seed, play its
+    recorded actions, and compare every number. Exit code 1 if any file fails."""
+    from leaderboard.results import ResultError, read_result
+    from leaderboard.verify import verify_result
+
+    known = _known_suites(suites)
+    paths = _result_files(files)
+    start, failed = time.perf_counter(), 0
+    for path in paths:
+        try:
+            verdict = verify_result(read_result(path), known)
+            problems = verdict.problems
+        except ResultError as err:
+            problems, verdict = [str(err)], None
+        if problems:
+            failed += 1
+            _print_rejection(path, problems)
+        else:
+            typer.echo(f"verified: {path} ({verdict.episodes} episodes replayed in "
+                       f"{verdict.seconds:.1f}s)")
+    typer.echo(f"{len(paths) - failed} of {len(paths)} files verified in "
+               f"{time.perf_counter() - start:.1f}s")
+    if failed:
+        raise typer.Exit(1)
 
 
 @leaderboard_app.command()
@@ -103,29 +153,21 @@ def submit(
     file: Annotated[Path, typer.Argument(help="A result JSON file.")],
     out: OutOpt = DEFAULT_OUT,
     suites: SuitesOpt = None,
+    replace: Annotated[str | None, typer.Option(
+        help="Digest (12+ characters) of the result this one replaces.")] = None,
 ) -> None:
-    """Check a result file (schema and consistency) and copy it into OUT/results."""
-    from leaderboard.results import AgentSpec, ResultError, check_result, read_result
-    from leaderboard.runner import result_path
-    from leaderboard.suites import Suite, SuiteError, load_suites
+    """Verify a result file by replay and copy it into OUT/results (never over another
+    result unless --replace names its digest)."""
+    from leaderboard.submit import Rejected, file_result
 
     try:
-        result = read_result(file)
-        known = load_suites(suites)
-    except (ResultError, SuiteError) as err:
-        fail(f"rejected: {err}")
-    problems = check_result(result, known)
-    if problems:
-        typer.echo(f"rejected: {file}:", err=True)
-        for problem in problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(1)
-    suite = Suite.from_dict(result["suite"]["definition"])
-    target = result_path(out / "results", AgentSpec(**result["agent"]), suite)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.resolve() != file.resolve():
-        shutil.copyfile(file, target)
-    typer.echo(f"accepted: {result['agent']['name']} on {suite.name} -> {target}")
+        filed = file_result(file, out / "results", _known_suites(suites), replace)
+    except Rejected as err:
+        _print_rejection(file, err.problems)
+        raise typer.Exit(1) from None
+    replaced = f" (replaced {filed.replaced[:12]})" if filed.replaced else ""
+    typer.echo(f"accepted: {file} -> {filed.target}{replaced}: {filed.verdict.episodes} "
+               f"episodes replayed in {filed.verdict.seconds:.1f}s")
 
 
 @leaderboard_app.command()
@@ -137,13 +179,39 @@ def report(out: OutOpt = DEFAULT_OUT) -> None:
     typer.echo(f"report: {written.markdown}, {written.html}, {len(written.plots)} plots")
 
 
-def _pick_suites(dirs: list[Path] | None, only: list[str] | None) -> list:
+def _print_rejection(path: Path, problems: list[str]) -> None:
+    from leaderboard.names import one_line
+
+    typer.echo(f"rejected: {path}:", err=True)
+    for problem in problems:
+        typer.echo(f"  - {one_line(problem)}", err=True)
+
+
+def _result_files(items: list[Path]) -> list[Path]:
+    paths = []
+    for item in items:
+        if item.is_dir():
+            paths += sorted(item.glob("*.json"))
+        elif item.is_file():
+            paths.append(item)
+        else:
+            fail(f"{item}: no such file or folder")
+    if not paths:
+        fail(f"no result files in {', '.join(map(str, items))}")
+    return paths
+
+
+def _known_suites(dirs: list[Path] | None) -> dict:
     from leaderboard.suites import SuiteError, load_suites
 
     try:
-        suites = load_suites(dirs)
+        return load_suites(dirs)
     except SuiteError as err:
         fail(str(err))
+
+
+def _pick_suites(dirs: list[Path] | None, only: list[str] | None) -> list:
+    suites = _known_suites(dirs)
     names = _split(only)
     unknown = [n for n in names if n not in suites]
     if unknown:

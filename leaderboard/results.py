@@ -1,23 +1,25 @@
-"""Result files: one versioned JSON per (agent, suite), and the checks a submission passes.
+"""Result files: one versioned JSON per (agent, suite).
 
-A result holds the agent, the suite (its canonical definition and hash), the dataset hash,
-the judge id, the seeds, every episode record, the aggregates (means with 95% CIs) and a
-``digest``: sha256 over the deterministic content. Timing (per-episode seconds, latency
-p50/p95, wall time, date) lives apart in ``timing``, outside the digest, because it differs
-between two otherwise identical runs.
+A result holds the agent (name, what ``make_agent`` is given, its arguments, whether it
+was privileged, its action mode, how it was trained), the code's provenance, the suite
+(its canonical definition and hash), the dataset hash, the judge id, the seeds, every
+episode record, every step's action (``actions``: the episodes' action lists as JSON,
+lzma-compressed, base64), the aggregates (means with 95% t intervals) and a ``digest``:
+sha256 over all of it. Nothing that differs between two identical runs is in it: wall
+times live in a timing file beside the results folder (``leaderboard.timing``), so a
+re-run that changes nothing rewrites no byte.
 
-``check_result`` validates a file against ``schema.json`` and then for consistency: the
-aggregates recomputed from the episodes, the digest, the suite hash (against the suite's
-own definition and any known suite of that name) and the declared episode count.
+``leaderboard.checks`` validates a file; ``leaderboard.verify`` replays it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import math
-import platform
-import time
-from dataclasses import asdict, dataclass
+import lzma
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,18 +28,27 @@ from agemem_env.tools import TOOL_NAMES
 from agents.runner import EpisodeRecord, mean_ci
 from leaderboard.suites import Suite, sha256_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = Path(__file__).parent / "schema.json"
-TIMING_KEY, DIGEST_KEY = "timing", "digest"
+DIGEST_KEY = "digest"
+MAX_RESULT_BYTES = 32 << 20
+"""A result file's size cap: 50 LoCoMo episodes of a verbose agent pack into about 1 MB."""
+MAX_DEPTH = 64
+"""Deepest JSON nesting a result may have (its own data is 6 levels deep)."""
+ACTIONS_ENCODING = "lzma+base64"
 # Aggregate name -> episode field it averages (over episodes without an error).
 MEAN_METRICS = {
     "answer_score": "judge_score", "answer_em": "judge_em", "answer_f1": "judge_f1",
     "memory_precision": "memory_precision", "memory_recall": "memory_recall",
     "memory_f1": "memory_f1", "prompt_tokens": "prompt_tokens_total",
     "return": "episode_return", "steps": "steps", "overflow_rate": "overflow",
+    "llm_calls": "llm_calls", "llm_prompt_tokens": "llm_prompt_tokens",
+    "llm_completion_tokens": "llm_completion_tokens",
 }
 MEMORY_TOOLS = tuple(t for t in TOOL_NAMES if t != "Answer")
-_TOLERANCE = 1e-9
+# Record fields kept out of a result: wall-clock (the timing file) and the actions
+# (stored packed beside the episodes).
+UNTIMED_OUT = ("wall_seconds", "llm_seconds", "actions")
 
 
 class ResultError(ValueError):
@@ -46,14 +57,18 @@ class ResultError(ValueError):
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """An agent of the leaderboard: its display name, registry name and arguments."""
+    """An agent of the leaderboard: its board name, what makes it, its arguments."""
 
     name: str
     """Shown in reports and used in file names (e.g. "grpo-structured")."""
     registry: str
-    """What ``agents.registry.make_agent`` is given (e.g. "grpo:runs/grpo")."""
-    kwargs: dict[str, Any]
+    """What ``agents.registry.make_agent`` is given (a name, ``pkg.mod:Obj``, grpo:DIR)."""
+    kwargs: dict[str, Any] = field(default_factory=dict)
     """Keyword arguments of ``make_agent`` (e.g. ``{"backend": "smollm2"}``)."""
+    description: str = ""
+    """What the agent is, for the reports."""
+    training: str = ""
+    """How a trained agent was trained (commands, seeds); empty for rule agents."""
 
 
 def package_version() -> str:
@@ -65,15 +80,48 @@ def package_version() -> str:
 
 
 def episode_data(record: EpisodeRecord) -> dict[str, Any]:
-    """A record as stored in a result: every field but the (non-deterministic) wall time."""
+    """A record as stored in a result: every field but wall-clock times and actions."""
     data = asdict(record)
-    data.pop("wall_seconds")
+    for key in UNTIMED_OUT:
+        data.pop(key)
     return data
 
 
+def pack_actions(actions: list[list[Any]]) -> dict[str, str]:
+    """Every episode's actions as one compressed string (JSON in the agents' key order, lzma,
+    base64).
+
+    >>> unpack_actions(pack_actions([["<answer>a</answer>"], []]))
+    [['<answer>a</answer>'], []]
+    """
+    text = json.dumps(actions, separators=(",", ":"), ensure_ascii=False)
+    packed = base64.b64encode(lzma.compress(text.encode("utf-8"), preset=9)).decode("ascii")
+    return {"encoding": ACTIONS_ENCODING, "data": packed}
+
+
+def unpack_actions(packed: dict[str, str]) -> list[list[Any]]:
+    """The episodes' action lists of ``pack_actions``; ResultError when it is broken."""
+    if not isinstance(packed, dict) or packed.get("encoding") != ACTIONS_ENCODING:
+        raise ResultError(f"actions: expected encoding {ACTIONS_ENCODING!r}")
+    limit = 8 * MAX_RESULT_BYTES  # a small bomb must not fill the memory
+    try:
+        decompressor = lzma.LZMADecompressor()
+        raw = decompressor.decompress(base64.b64decode(packed["data"]), max_length=limit)
+        if not decompressor.eof:
+            raise ResultError(f"actions: unpack to more than {limit} bytes (or are cut short)")
+        actions = json.loads(raw.decode("utf-8"))
+    except ResultError:
+        raise
+    except (ValueError, TypeError, lzma.LZMAError, RecursionError) as err:
+        raise ResultError(f"actions: cannot be unpacked ({type(err).__name__})") from err
+    if not isinstance(actions, list) or not all(isinstance(a, list) for a in actions):
+        raise ResultError("actions: expected one list of actions per episode")
+    return actions
+
+
 def aggregate(episodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Means with 95% CIs over the episodes that did not fail; tool calls per tool per
-    episode; ``errors`` counts failed episodes (left out of every mean).
+    """Means with 95% t intervals over the episodes that did not fail; tool calls per tool
+    per episode; ``errors`` counts failed episodes (left out of every mean).
 
     >>> aggregate([])["answer_score"]
     {'mean': None, 'ci95': None, 'n': 0}
@@ -81,7 +129,7 @@ def aggregate(episodes: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [e for e in episodes if e.get("error") is None]
     result: dict[str, Any] = {"episodes": len(episodes), "errors": len(episodes) - len(ok)}
     for name, key in MEAN_METRICS.items():
-        result[name] = mean_ci([float(e[key]) for e in ok if e[key] is not None])
+        result[name] = mean_ci([float(e[key]) for e in ok if e.get(key) is not None])
     names = list(MEMORY_TOOLS) + sorted({t for e in ok for t in e["tool_calls"]}
                                         - set(MEMORY_TOOLS))
     result["tool_calls"] = {t: mean_ci([float(e["tool_calls"].get(t, 0)) for e in ok])
@@ -91,24 +139,20 @@ def aggregate(episodes: list[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def timing(records: list[EpisodeRecord], wall_seconds: float) -> dict[str, Any]:
-    """Latency per episode (p50, p95) and the pair's wall time: kept out of the digest."""
-    seconds = [r.wall_seconds for r in records]
-    return {
-        "episode_seconds": seconds,
-        "latency_p50_s": _percentile(seconds, 50),
-        "latency_p95_s": _percentile(seconds, 95),
-        "wall_seconds": wall_seconds,
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "host": platform.node(),
-    }
+@dataclass(frozen=True)
+class PairRun:
+    """What one pair's run produced, besides the records: who played, with what."""
+
+    privileged: bool = False
+    action_mode: str = "text"
+    dataset_hash: str | None = None
+    judge_id: str | None = None
+    declared: int = 0
 
 
-def build_result(
-    agent: AgentSpec, suite: Suite, *, records: list[EpisodeRecord] | None = None,
-    dataset_hash: str | None, judge_id: str | None, declared: int,
-    wall_seconds: float = 0.0, error: str | None = None,
-) -> dict[str, Any]:
+def build_result(agent: AgentSpec, suite: Suite, run: PairRun, *,
+                 records: list[EpisodeRecord] | None = None, error: str | None = None,
+                 provenance: dict[str, Any] | None = None) -> dict[str, Any]:
     """The result document of one (agent, suite) pair, digest included.
 
     ``error`` (or every episode failing) makes it a "failed" result: kept for the record
@@ -121,17 +165,19 @@ def build_result(
     result: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "package_version": package_version(),
+        "provenance": provenance or {"commit": None, "commit_date": None, "code_dirty": None},
         "status": "ok" if error is None else "failed",
         "error": error,
-        "agent": asdict(agent),
+        "agent": {**asdict(agent), "privileged": run.privileged,
+                  "action_mode": run.action_mode},
         "suite": {"name": suite.name, "hash": suite.hash(), "definition": suite.canonical()},
-        "dataset_hash": dataset_hash,
-        "judge_id": judge_id,
+        "dataset_hash": run.dataset_hash,
+        "judge_id": run.judge_id,
         "seeds": list(suite.seeds),
-        "episodes_declared": declared,
+        "episodes_declared": run.declared,
         "episodes": episodes,
+        "actions": pack_actions([r.actions for r in records]),
         "aggregates": aggregate(episodes),
-        TIMING_KEY: timing(records, wall_seconds),
     }
     # A JSON round trip first: the digest must be of what a reader of the file will see.
     result = json.loads(json.dumps(result))
@@ -139,113 +185,78 @@ def build_result(
     return result
 
 
+def agent_spec(result: dict[str, Any]) -> AgentSpec:
+    """The AgentSpec a result was made with."""
+    data = result["agent"]
+    return AgentSpec(data["name"], data["registry"], data["kwargs"], data["description"],
+                     data["training"])
+
+
 def digest(result: dict[str, Any]) -> str:
-    """sha256 of the deterministic content: everything but timing and the digest itself."""
-    return sha256_json({k: v for k, v in result.items() if k not in (TIMING_KEY, DIGEST_KEY)})
+    """sha256 of the content: everything but the digest itself. Anyone can recompute it,
+    so it catches accidents, not forgery; ``leaderboard.verify`` catches forgery."""
+    return sha256_json({k: v for k, v in result.items() if k != DIGEST_KEY})
 
 
-def write_result(result: dict[str, Any], path: Path) -> None:
-    """Write atomically (a temp file, then rename): an interrupted run leaves no half file."""
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write atomically: a temp file in the same folder, then a rename, so a reader never
+    sees half a file and two writers never share a temp file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide a result from others
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
 
 
 def read_result(path: Path) -> dict[str, Any]:
-    """Parse a result file; ResultError names the file and what is wrong with it."""
+    """Parse a result file; ResultError names the file and what is wrong with it (too
+    large, not UTF-8 JSON, nested too deeply, not an object)."""
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_RESULT_BYTES:
+            raise ResultError(f"{path}: {size / 2**20:.1f} MiB, over the "
+                              f"{MAX_RESULT_BYTES >> 20} MiB cap of a result file")
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as err:
         raise ResultError(f"{path}: cannot read ({err.strerror or err})") from err
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ResultError(f"{path}: not valid JSON ({err})") from err
+    except RecursionError as err:
+        raise ResultError(f"{path}: JSON nested too deeply to read") from err
+    if json_depth(data) > MAX_DEPTH:
+        raise ResultError(f"{path}: JSON nested deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict):
         raise ResultError(f"{path}: expected a JSON object, got {type(data).__name__}")
     return data
 
 
-def check_result(result: dict[str, Any], known: dict[str, Suite] | None = None) -> list[str]:
-    """Every reason ``result`` is not a valid, consistent, successful result ([] if none).
+def json_depth(data: Any) -> int:
+    """The nesting depth of parsed JSON, without recursion (any depth is safe).
 
-    Schema errors stop the checks (the rest would read missing fields).
+    >>> json_depth([1, {"a": [2]}]), json_depth(3)
+    (3, 0)
     """
-    problems = _schema_problems(result)
-    if problems:
-        return problems
-    if result["schema_version"] != SCHEMA_VERSION:
-        return [f"schema_version {result['schema_version']} is not {SCHEMA_VERSION}"]
-    if result["status"] != "ok":
-        reason = (result["error"] or "no reason given").splitlines()[0]
-        problems.append(f"status is {result['status']!r} ({reason}): a failed run has no "
-                        "scores")
-    episodes, definition = result["episodes"], result["suite"]["definition"]
-    if result["seeds"] != definition["seeds"]:
-        problems.append(f"seeds {result['seeds']} are not the suite's {definition['seeds']}")
-    per_seed = definition["episodes"]
-    if result["status"] == "ok" and per_seed is not None \
-            and result["episodes_declared"] != per_seed * len(definition["seeds"]):
-        problems.append(f"episodes_declared is {result['episodes_declared']}, the suite plays "
-                        f"{per_seed} x {len(definition['seeds'])} seeds")
-    if len(episodes) != result["episodes_declared"]:
-        problems.append(f"{len(episodes)} episodes but episodes_declared is "
-                        f"{result['episodes_declared']}")
-    mismatch = _first_difference(aggregate(episodes), result["aggregates"], "aggregates")
-    if mismatch:
-        problems.append(f"aggregates do not match the episodes: {mismatch}")
-    if digest(result) != result[DIGEST_KEY]:
-        problems.append("digest does not match the content (edited after the run?)")
-    suite = result["suite"]
-    if sha256_json(suite["definition"]) != suite["hash"]:
-        problems.append("suite hash does not match the suite definition in the file")
-    if known and suite["name"] in known and known[suite["name"]].hash() != suite["hash"]:
-        problems.append(f"suite {suite['name']!r} differs from the known suite of that name "
-                        f"(hash {suite['hash'][:12]} vs {known[suite['name']].hash()[:12]})")
-    bad_seeds = {e["seed"] for e in episodes} - _reset_seeds(result)
-    if bad_seeds:
-        problems.append(f"episode seeds {sorted(bad_seeds)[:5]} do not follow from the "
-                        f"declared seeds {result['seeds']}")
-    return problems
-
-
-def _schema_problems(result: dict[str, Any]) -> list[str]:
-    import jsonschema  # imported here: only submit and resume need it
-
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(result), key=lambda e: list(e.absolute_path))
-    return [f"schema: at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
-            for e in errors[:5]]
-
-
-def _reset_seeds(result: dict[str, Any]) -> set[int]:
-    """Reset seeds the declared run seeds allow: seed s plays episodes s, s+1, ..."""
-    per_seed = result["episodes_declared"] // max(len(result["seeds"]), 1)
-    return {s + i for s in result["seeds"] for i in range(per_seed)}
-
-
-def _first_difference(expected: Any, actual: Any, where: str) -> str | None:
-    """The first place two JSON values differ (floats within a tolerance), or None."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        if set(expected) != set(actual):
-            return f"{where}: keys {sorted(set(expected) ^ set(actual))} differ"
-        for key in expected:
-            found = _first_difference(expected[key], actual[key], f"{where}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(expected, int | float) and isinstance(actual, int | float) \
-            and not isinstance(expected, bool) and not isinstance(actual, bool):
-        close = math.isclose(expected, actual, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
-        return None if close else f"{where}: recomputed {expected!r}, file has {actual!r}"
-    return None if expected == actual else f"{where}: recomputed {expected!r}, file has " \
-                                           f"{actual!r}"
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value \
+            if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -3,16 +3,17 @@
 Pairs run in parallel worker processes on one machine (``backend="process"``) or as tasks
 on a Ray cluster (``backend="ray"``; a local one is started when none is running). A run
 is resumable: a pair whose result file exists, passes ``check_result`` and matches the
-current suite is skipped. A failure inside a pair (an agent that does not import, an
-exception outside the episodes) is written into that pair's result as status "failed";
-the other pairs go on. A suite whose data set is absent is skipped with a note.
+current agent and suite is skipped. Wall-clock times go to the timing file beside the
+results folder (``leaderboard.timing``), never into the result. A failure inside a pair
+(an agent that does not import, an exception outside the episodes) is written into that
+pair's result as status "failed"; the other pairs go on. A suite whose data set is
+absent is skipped with a note.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -24,15 +25,19 @@ from typing import Any
 
 from tqdm import tqdm
 
+from leaderboard.checks import check_result
+from leaderboard.provenance import code_provenance
 from leaderboard.results import (
     AgentSpec,
+    PairRun,
     ResultError,
+    agent_spec,
     build_result,
-    check_result,
     read_result,
-    write_result,
+    write_json,
 )
 from leaderboard.suites import DataMissing, Suite, dataset_hash, resolve_path, suite_tasks
+from leaderboard.timing import write_timing
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +56,10 @@ class PairOutcome:
     note: str | None = None
 
 
-def result_path(results_dir: Path, agent: AgentSpec, suite: Suite) -> Path:
-    """``<results_dir>/<suite>__<agent>.json``, names made file-safe."""
-    return Path(results_dir) / f"{_slug(suite.name)}__{_slug(agent.name)}.json"
+def result_path(results_dir: Path, agent_name: str, suite_name: str) -> Path:
+    """``<results_dir>/<suite>__<agent>.json``: board names are file-safe as they are
+    (``leaderboard.names``), so one name picks the file and labels the row."""
+    return Path(results_dir) / f"{suite_name}__{agent_name}.json"
 
 
 def missing_data(suite: Suite) -> str | None:
@@ -73,9 +79,7 @@ def is_finished(path: Path, agent: AgentSpec, suite: Suite) -> bool:
         result = read_result(path)
     except ResultError:
         return False
-    return (not check_result(result, {suite.name: suite})
-            and result["agent"] == {"name": agent.name, "registry": agent.registry,
-                                    "kwargs": agent.kwargs})
+    return not check_result(result, {suite.name: suite}) and agent_spec(result) == agent
 
 
 def run_pair(agent: AgentSpec, suite: Suite, results_dir: Path,
@@ -84,24 +88,22 @@ def run_pair(agent: AgentSpec, suite: Suite, results_dir: Path,
 
     Never raises for a failure of the agent or the suite: it is written as a failed result.
     """
-    path = result_path(results_dir, agent, suite)
+    path = result_path(results_dir, agent.name, suite.name)
     start = time.perf_counter()
     try:
-        records, declared, data_hash, judge_id = _play_suite(agent, suite, progress)
+        records, run = _play_suite(agent, suite, progress)
     except DataMissing as err:
         return PairOutcome(agent.name, suite.name, "skipped", None, f"data absent: {err}")
     except Exception as err:  # recorded in the pair's result, not fatal to the run
         logger.debug("pair %s/%s failed", agent.name, suite.name, exc_info=err)
         error = f"{type(err).__name__}: {err}"
-        result = build_result(agent, suite, dataset_hash=None, judge_id=None,
-                              declared=0, wall_seconds=time.perf_counter() - start,
-                              error=error + "\n" + _short_traceback(err))
-        write_result(result, path)
+        result = build_result(agent, suite, PairRun(), error=error + "\n"
+                              + _short_traceback(err), provenance=code_provenance())
+        write_json(result, path)
         return PairOutcome(agent.name, suite.name, "failed", path, error)
-    result = build_result(agent, suite, records=records, dataset_hash=data_hash,
-                          judge_id=judge_id, declared=declared,
-                          wall_seconds=time.perf_counter() - start)
-    write_result(result, path)
+    result = build_result(agent, suite, run, records=records, provenance=code_provenance())
+    write_json(result, path)
+    write_timing(path, records, time.perf_counter() - start)
     return PairOutcome(agent.name, suite.name, result["status"], path,
                        result["error"] and result["error"].splitlines()[0])
 
@@ -136,7 +138,7 @@ def run_leaderboard(
     for suite in suites:
         absent = missing_data(suite)
         for agent in agents:
-            path = result_path(results_dir, agent, suite)
+            path = result_path(results_dir, agent.name, suite.name)
             if absent:
                 outcomes[agent.name, suite.name] = PairOutcome(
                     agent.name, suite.name, "skipped", None, absent)
@@ -164,38 +166,48 @@ def run_leaderboard(
 
 # ----------------------------------------------------------------- one pair
 def _play_suite(agent: AgentSpec, suite: Suite, progress: bool
-                ) -> tuple[list[Any], int, str, str]:
-    """Records over every seed, the episodes planned, the dataset hash and the judge id."""
+                ) -> tuple[list[Any], PairRun]:
+    """Records over every seed, and what the pair was played with."""
     from agemem_env.scoring.registry import make_judge
+    from agents.protocol import is_privileged
     from agents.runner import run_episodes
 
-    factory, action_mode = _agent_factory(agent)
-    judge = make_judge(suite.judge)
-    judge_id = f"{judge.name}:{getattr(judge, 'score', judge.name)}"
+    factory, first = _agent_factory(agent)
+    action_mode = str(getattr(first, "action_mode", "text"))
     records, planned = [], 0
     for seed in suite.seeds:
         tasks = suite_tasks(suite, seed)
         planned += len(tasks)
-        env_kwargs = {**suite.env_kwargs(), "tasks": tasks, "action_mode": action_mode}
         records += run_episodes(suite.env_id, factory, episodes=len(tasks), seed=seed,
-                                env_kwargs=env_kwargs, progress=progress,
-                                task_indices=True)
-    return records, planned, dataset_hash(suite), judge_id
+                                env_kwargs=episode_env_kwargs(suite, tasks, action_mode),
+                                progress=progress, task_indices=True)
+    return records, PairRun(is_privileged(first), action_mode, dataset_hash(suite),
+                            judge_id(make_judge(suite.judge)), planned)
 
 
-def _agent_factory(agent: AgentSpec) -> tuple[Callable[[], Any], str]:
-    """A factory of fresh agents and the action mode they play in ("text" unless the agent
-    declares ``action_mode``, as a structured policy does). The first agent is made now,
-    so a name that does not import fails the pair before any env starts."""
+def episode_env_kwargs(suite: Suite, tasks: list[Any], action_mode: str) -> dict[str, Any]:
+    """The ``gym.make`` arguments of the suite's episodes (the same for a replay)."""
+    return {**suite.env_kwargs(), "tasks": tasks, "action_mode": action_mode}
+
+
+def judge_id(judge: Any) -> str:
+    """A judge with its options: its ``id`` where it has one (the LoCoMo judge names its
+    stemming and abstention rule), else ``name:score``."""
+    return str(getattr(judge, "id", None) or f"{judge.name}:{getattr(judge, 'score', '')}")
+
+
+def _agent_factory(agent: AgentSpec) -> tuple[Callable[[], Any], Any]:
+    """A factory of fresh agents and the first one, made now, so a name that does not
+    import fails the pair before any env starts (it is handed out first)."""
     from agents.registry import make_agent
 
-    made = [make_agent(agent.registry, **agent.kwargs)]
-    mode = str(getattr(made[0], "action_mode", "text"))
+    first = make_agent(agent.registry, **agent.kwargs)
+    made = [first]
 
     def factory() -> Any:
         return made.pop() if made else make_agent(agent.registry, **agent.kwargs)
 
-    return factory, mode
+    return factory, first
 
 
 # ----------------------------------------------------------------- backends
@@ -257,14 +269,10 @@ def _crashed(agent: AgentSpec, suite: Suite, results_dir: Path, err: BaseExcepti
              ) -> PairOutcome:
     """The pair's worker died: write it down as a failed result."""
     error = f"worker died: {type(err).__name__}: {err}"
-    path = result_path(results_dir, agent, suite)
-    write_result(build_result(agent, suite, dataset_hash=None, judge_id=None, declared=0,
-                              error=error), path)
+    path = result_path(results_dir, agent.name, suite.name)
+    write_json(build_result(agent, suite, PairRun(), error=error,
+                            provenance=code_provenance()), path)
     return PairOutcome(agent.name, suite.name, "failed", path, error)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "unnamed"
 
 
 def _short_traceback(err: BaseException, lines: int = 6) -> str:

@@ -20,16 +20,32 @@ task sets.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import inspect
 import json
 import os
-import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
+from agemem_env.rewards import PRESETS
 from agemem_env.tasks import SOURCES, Task, load_tasks
+from agemem_env.tasks.synthetic import SyntheticConfig
+from leaderboard.config_check import (
+    ConfigError,
+    Key,
+    check_table,
+    int_at_least,
+    is_int,
+    is_seed_list,
+    is_str,
+    is_table,
+    read_toml,
+)
+from leaderboard.names import check_name
 
 SUITES_DIR = Path(__file__).parent / "suites"
 AGENTS_FILE = "agents.toml"  # the agent list, not a suite
@@ -39,8 +55,103 @@ _RESERVED_ENV_KEYS = {"tasks", "tasks_path", "task_config", "action_mode", "embe
                       "reward_preset"}
 
 
-class SuiteError(ValueError):
+class SuiteError(ConfigError):
     """A suite file or definition that cannot be used as written."""
+
+
+_SUITE_KEYS = (
+    Key("name", "a name (1-64 of A-Z a-z 0-9 . _ + @ -)", is_str),
+    Key("description", "a string", is_str),
+    Key("env_id", "a registered env id (a string)", is_str),
+    Key("seeds", "a non-empty list of distinct integers >= 0", is_seed_list),
+    Key("episodes", "an integer >= 1 (episodes per seed)", int_at_least(1)),
+    Key("judge", "a judge name (a string: f1, em, locomo)", is_str),
+    Key("reward_preset", f"a reward preset name (one of {', '.join(PRESETS)})", is_str),
+    Key("embedder", "an embedder name (a string: minilm, hashing, a model name)", is_str),
+    Key("env", "a table of gym.make arguments", is_table),
+    Key("tasks", "a table ([tasks])", is_table),
+)
+_TASK_KEYS = (
+    Key("source", f"a task source (one of {', '.join(SOURCES)})", is_str),
+    Key("path", "a string (a file or folder; {data} is the data root)", is_str),
+    Key("split", "a string", is_str),
+    Key("limit", "an integer >= 1", int_at_least(1)),
+    Key("sample", "an integer >= 1", int_at_least(1)),
+    Key("sample_seed", "an integer >= 0", int_at_least(0)),
+    Key("config", "a table of load_tasks options ([tasks.config])", is_table),
+)
+
+
+def _set_keys(table: Any) -> Any:
+    """A table without its None values (a canonical definition's "not set")."""
+    return {k: v for k, v in table.items() if v is not None} if isinstance(table, dict) \
+        else table
+
+
+def _check_suite_values(raw: dict[str, Any], spec: TaskSpec, where: str) -> None:
+    """The checks past key names and types: the name's characters, known names of
+    sources, env ids, judges and presets, and the [env] and [tasks.config] keys."""
+    from agemem_env.scoring.registry import make_judge
+
+    if "name" not in raw:
+        raise ConfigError(f"{where}: key 'name' is missing (a name for the suite)")
+    try:
+        check_name(raw["name"], "suite")
+    except ValueError as err:
+        raise ConfigError(f"{where}: key 'name': {err}") from err
+    if spec.source not in SOURCES:
+        raise ConfigError(f"{where}: key 'tasks.source': unknown task source "
+                          f"{spec.source!r}; choose one of {', '.join(SOURCES)}")
+    env_id = raw.get("env_id", "AgeMem-Stage3-v0")
+    if env_id not in gym.registry:
+        ids = ", ".join(k for k in gym.registry if k.startswith("AgeMem"))
+        raise ConfigError(f"{where}: key 'env_id': unknown env id {env_id!r}; one of {ids}")
+    try:
+        make_judge(raw.get("judge", "f1"))
+    except ValueError as err:
+        raise ConfigError(f"{where}: key 'judge': {err}") from err
+    if raw.get("reward_preset", "paper") not in PRESETS:
+        raise ConfigError(f"{where}: key 'reward_preset': unknown preset "
+                          f"{raw['reward_preset']!r}; choose one of {', '.join(PRESETS)}")
+    _check_env_keys(raw.get("env", {}), env_id, where)
+    if spec.source == "synthetic":
+        if "episodes" not in raw:
+            raise ConfigError(f"{where}: key 'episodes' is missing: a synthetic suite needs "
+                              "it (episodes per seed)")
+        _check_synthetic_config(spec.config, where)
+
+
+def _check_env_keys(env: dict[str, Any], env_id: str, where: str) -> None:
+    reserved = sorted(set(env) & _RESERVED_ENV_KEYS)
+    if reserved:
+        raise ConfigError(f"{where}: [env] may not set {reserved}: tasks come from [tasks], "
+                          "the action mode from the agent, and embedder, judge and "
+                          "reward_preset are top-level keys")
+    module, _, attr = str(gym.spec(env_id).entry_point).partition(":")
+    accepted = set(inspect.signature(getattr(importlib.import_module(module), attr)).parameters)
+    unknown = sorted(set(env) - accepted)
+    if unknown:
+        valid = ", ".join(sorted(accepted - _RESERVED_ENV_KEYS - {"level", "render_mode"}))
+        raise ConfigError(f"{where}: unknown key 'env.{unknown[0]}' ({env_id} does not take "
+                          f"it); valid keys of [env]: {valid}")
+
+
+def _check_synthetic_config(config: dict[str, Any], where: str) -> None:
+    known = [f.name for f in fields(SyntheticConfig)]
+    unknown = [k for k in config if k not in known]
+    if unknown:
+        raise ConfigError(f"{where}: unknown key 'tasks.config.{unknown[0]}'; valid keys of "
+                          f"[tasks.config] for synthetic tasks: {', '.join(known)}")
+    try:
+        SyntheticConfig(**config)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{where}: [tasks.config]: {err}") from err
+    for key, value in config.items():  # dataclasses do not check types themselves
+        default = getattr(SyntheticConfig(), key)
+        if type(default) in (int, float) and not (is_int(value) or (
+                isinstance(value, float) and type(default) is float)):
+            raise ConfigError(f"{where}: key 'tasks.config.{key}': expected a number like "
+                              f"{default!r}, got {type(value).__name__} {value!r}")
 
 
 class DataMissing(FileNotFoundError):
@@ -84,48 +195,30 @@ class Suite:
     """Further ``gym.make`` keyword arguments (token_budget, rounds_per_stage, ...)."""
     description: str = ""
     """Free text for reports; not part of the hash."""
+    origin: str = field(default="", compare=False)
+    """The file it was read from (for messages); not part of the hash."""
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "suite") -> Suite:
-        """A suite from parsed TOML; errors name ``where`` and the bad key."""
-        raw = dict(raw)
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise SuiteError(f"{where}: unknown key(s) {unknown}; valid: {sorted(known)}")
-        if not isinstance(raw.get("name"), str) or not raw["name"].strip():
-            raise SuiteError(f"{where}: 'name' must be a non-empty string")
-        tasks = raw.pop("tasks", {})
-        task_keys = {f.name for f in fields(TaskSpec)}
-        if not isinstance(tasks, dict) or set(tasks) - task_keys:
-            raise SuiteError(f"{where}: [tasks] takes keys {sorted(task_keys)}, got {tasks!r}")
-        spec = TaskSpec(**tasks)
-        if spec.source not in SOURCES:
-            raise SuiteError(f"{where}: unknown task source {spec.source!r}; choose one of "
-                             f"{list(SOURCES)}")
-        seeds = raw.pop("seeds", [0])
-        if (not isinstance(seeds, list | tuple) or not seeds
-                or not all(isinstance(s, int) and s >= 0 for s in seeds)):
-            raise SuiteError(f"{where}: 'seeds' must be a non-empty list of ints >= 0")
-        env = raw.get("env", {})
-        if not isinstance(env, dict):
-            raise SuiteError(f"{where}: [env] must be a table of gym.make arguments")
-        if set(env) & _RESERVED_ENV_KEYS:
-            raise SuiteError(f"{where}: [env] may not set {sorted(set(env) & _RESERVED_ENV_KEYS)}"
-                             ": tasks come from [tasks], the action mode from the agent, and "
-                             "embedder, judge and reward_preset are top-level keys")
-        suite = cls(tasks=spec, seeds=tuple(seeds), **raw)
-        if suite.episodes is None and spec.source == "synthetic":
-            raise SuiteError(f"{where}: a synthetic suite needs 'episodes'")
-        if suite.episodes is not None and (not isinstance(suite.episodes, int)
-                                           or suite.episodes < 1):
-            raise SuiteError(f"{where}: 'episodes' must be an int >= 1")
-        return suite
+        """A suite from parsed TOML; every error names ``where``, the key and what it
+        must be (``SuiteError``), before any work starts."""
+        try:
+            # None stands for "not set" in a canonical definition (TOML has no null).
+            raw = dict(check_table(_set_keys(raw), _SUITE_KEYS, where))
+            raw["tasks"] = check_table(_set_keys(raw.get("tasks", {})), _TASK_KEYS, where,
+                                       "tasks.")
+            spec = TaskSpec(**raw.pop("tasks", {}))
+            _check_suite_values(raw, spec, where)
+        except ConfigError as err:
+            raise SuiteError(str(err)) from err
+        seeds = tuple(raw.pop("seeds", [0]))
+        return cls(tasks=spec, seeds=seeds, origin="" if where == "suite" else where, **raw)
 
     def canonical(self) -> dict[str, Any]:
         """Everything that decides the results, as plain JSON data (no description)."""
         data = asdict(self)
         data.pop("description")
+        data.pop("origin")
         data["seeds"] = list(self.seeds)
         return data
 
@@ -163,12 +256,32 @@ def data_root() -> Path | None:
 
 
 def load_suite_file(path: Path) -> Suite:
-    """One suite from a TOML file."""
+    """One suite from a TOML file (SuiteError names the file, the key and the problem)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise SuiteError(f"{path}: invalid TOML ({err})") from err
+        raw = read_toml(path)
+    except ConfigError as err:
+        raise SuiteError(str(err)) from err
     return Suite.from_dict(raw, where=str(path))
+
+
+def packaged_suites() -> dict[str, str]:
+    """The packaged suites' names and hashes: the suites this leaderboard knows. A
+    result on a suite not among them (another name, or the same name with another
+    definition) is labelled custom in every report."""
+    if not _PACKAGED:
+        for path in sorted(SUITES_DIR.glob("*.toml")):
+            if path.name != AGENTS_FILE:
+                suite = load_suite_file(path)
+                _PACKAGED[suite.name] = suite.hash()
+    return dict(_PACKAGED)
+
+
+_PACKAGED: dict[str, str] = {}
+
+
+def is_packaged(name: str, suite_hash: str) -> bool:
+    """Whether ``name`` with ``suite_hash`` is one of the packaged suites."""
+    return packaged_suites().get(name) == suite_hash
 
 
 def load_suites(dirs: list[Path] | None = None) -> dict[str, Suite]:

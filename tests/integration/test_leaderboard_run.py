@@ -151,3 +151,81 @@ def test_cli_rejects_unknown_suites_and_backends(tmp_path):
 def test_console_script_points_at_the_leaderboard():
     text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     assert 'agemem = "leaderboard.main:main"' in text
+
+
+PLUGIN = '''
+class Echo:
+    """An agent from outside the package: answers a fixed text."""
+
+    name = "echo"
+
+    def __init__(self, text="nothing"):
+        self.text = text
+
+    def reset(self, task_info):
+        pass
+
+    def act(self, observation, info):
+        return f"<answer>{self.text}</answer>"
+'''
+
+
+def _cli_run(out: Path, suites: Path, *args: str):
+    return CliRunner().invoke(app, ["leaderboard", "run", "--out", str(out), "--suites",
+                                    str(suites), "--suites-only", "tiny", "--workers", "1",
+                                    "--no-progress", *args])
+
+
+@pytest.fixture
+def tiny_suites(tmp_path) -> Path:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "tiny.toml").write_text(SUITE_TOML)
+    return suites
+
+
+def test_an_agent_by_import_path_runs_on_the_leaderboard(tmp_path, tiny_suites, monkeypatch):
+    (tmp_path / "echo_plugin.py").write_text(PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    agents = tmp_path / "agents.toml"
+    agents.write_text('agents = ["echo-paris", "echo_plugin:Echo"]\n'
+                      '[agent.echo-paris]\nagent = "echo_plugin:Echo"\n'
+                      'args = {text = "Paris"}\ndescription = "always says Paris"\n')
+    done = _cli_run(tmp_path / "out", tiny_suites, "--agents-file", str(agents))
+    assert done.exit_code == 0, done.output
+    results = tmp_path / "out" / "results"
+    paris = read_result(results / "tiny__echo-paris.json")
+    assert paris["agent"]["kwargs"] == {"text": "Paris"}
+    assert paris["agent"]["description"] == "always says Paris"
+    assert {e["answer"] for e in paris["episodes"]} == {"Paris"}
+    assert (results / "tiny__echo_plugin.Echo.json").is_file()
+    board = (tmp_path / "out" / "LEADERBOARD.md").read_text()
+    assert "echo-paris" in board and "always says Paris" in board
+
+
+def test_a_run_with_failed_pairs_exits_1(tmp_path, tiny_suites, monkeypatch):
+    monkeypatch.setitem(registry.AGENTS, "crashing", _Crashing)
+    done = _cli_run(tmp_path / "out", tiny_suites, "--agents", "crashing,heuristic")
+    assert done.exit_code == 1 and "1 pairs failed" in done.output
+    assert (tmp_path / "out" / "LEADERBOARD.md").is_file()
+
+
+def test_run_into_a_new_folder_without_the_data_skips_and_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("AGEMEM_DATA", str(tmp_path / "no-data"))
+    out = tmp_path / "new" / "folder"
+    done = CliRunner().invoke(app, ["leaderboard", "run", "--out", str(out), "--suites-only",
+                                    "longmemeval", "--agents", "heuristic", "--no-progress"])
+    assert done.exit_code == 0, done.output
+    assert "skipped: data absent" in done.output
+    assert "longmemeval: skipped (data absent" in (out / "LEADERBOARD.md").read_text()
+
+
+def test_a_rerun_of_an_unchanged_tree_rewrites_no_byte(tmp_path, tiny_suites):
+    args = ("--agents", "heuristic,no-memory", "--no-resume")
+    assert _cli_run(tmp_path / "out", tiny_suites, *args).exit_code == 0
+    out = tmp_path / "out"
+    committed = [p for p in out.rglob("*") if p.is_file() and "timing" not in p.parts]
+    before = {p: p.read_bytes() for p in committed}
+    assert _cli_run(out, tiny_suites, *args).exit_code == 0
+    assert {p: p.read_bytes() for p in committed} == before
+    assert (out / "timing" / "tiny__heuristic.json").is_file()

@@ -182,6 +182,12 @@ def test_llm_hook_imports_lazily(monkeypatch):
         def __init__(self, backend, max_new_tokens=64, temperature=0.0):
             self.backend, self.max_new_tokens = backend, max_new_tokens
 
+        def reset(self, task_info):
+            pass
+
+        def act(self, observation, info):
+            return "<answer>x</answer>"
+
     module.LLMAgent = FakeLLMAgent
     monkeypatch.setitem(sys.modules, "agents.llm_agent", module)
     agent = make_agent("llm", backend="fake", max_new_tokens=8)

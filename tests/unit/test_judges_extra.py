@@ -116,11 +116,25 @@ def test_locomo_judge_rejects_bad_inputs() -> None:
         judge(None, ["x"])  # type: ignore[arg-type]
 
 
-def test_locomo_judge_stemming_with_nltk() -> None:
-    pytest.importorskip("nltk")
-    judge = LoCoMoJudge(stem=True)
+def test_locomo_judge_stems_by_default_as_the_official_script() -> None:
+    judge = LoCoMoJudge()
     assert judge("paintings", ["painting"], category=4).score == 1.0
-    assert LoCoMoJudge()("paintings", ["painting"], category=4).score == 0.0
+    assert judge("she was hiking", ["hikes"], category=2).score == 0.5  # hike = hike
+    assert LoCoMoJudge(stem=False)("paintings", ["painting"], category=4).score == 0.0
+    assert judge.id == "locomo_f1(stem=porter,abstention=official)"
+
+
+def test_locomo_abstention_official_rule_and_the_broad_option() -> None:
+    gold = ["Not mentioned in the conversation"]
+    official, broad = LoCoMoJudge(), LoCoMoJudge(abstention="broad")
+    for text in ("No information available.", "That was NOT MENTIONED"):
+        assert official(text, gold, category=5).score == 1.0 == broad(text, gold, category=5).score
+    for text in ("I don't know", "Unknown", "This cannot be determined"):
+        assert official(text, gold, category=5).score == 0.0
+        assert broad(text, gold, category=5).score == 1.0
+    assert broad.id.endswith("abstention=broad)")
+    with pytest.raises(ValueError, match="abstention must be one of"):
+        LoCoMoJudge(abstention="lenient")
 
 
 def test_locomo_judge_stemming_without_nltk_names_the_install(monkeypatch) -> None:

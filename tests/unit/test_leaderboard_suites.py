@@ -52,7 +52,7 @@ def test_user_folder_adds_and_overrides_suites(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ('name = "x"\nepisodes = 2\nepisdoes = 3\n', "unknown key"),
-    ('name = "x"\n', "needs 'episodes'"),
+    ('name = "x"\n', "'episodes' is missing"),
     ('name = "x"\nepisodes = 2\n[tasks]\nsource = "wiki"\n', "unknown task source"),
     ('name = "x"\nepisodes = 2\nseeds = []\n', "seeds"),
     ('name = "x"\nepisodes = 0\n', "episodes"),
