@@ -42,7 +42,7 @@ def show(
     """Print the first N tasks of a source, with their Stage-2 reminders if any."""
     from agemem_env.tasks.stats import format_task
 
-    tasks = _load(source, path=path, split=split, limit=n, seed=seed)
+    tasks = load_or_fail(source, path=path, split=split, limit=n, seed=seed)
     for number, task in enumerate(tasks[:n]):
         if number:
             typer.echo("")
@@ -66,7 +66,7 @@ def stats(
 
     from agemem_env.tasks.stats import PER_TASK, task_stats
 
-    summary = task_stats(_load(source, path=path, split=split, limit=limit))
+    summary = task_stats(load_or_fail(source, path=path, split=split, limit=limit))
     counts = Table(title=f"Tasks: {source}")
     counts.add_column("what")
     counts.add_column("value")
@@ -99,7 +99,7 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _load(source: str, **options: Any) -> list[Any]:
+def load_or_fail(source: str, **options: Any) -> list[Any]:
     """``load_tasks`` with user mistakes turned into one clean line and exit code 2."""
     from agemem_env.tasks import load_tasks
 
