@@ -10,6 +10,7 @@ counted: the summary is printed, then one ``error:`` line with the count, exit c
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,11 +85,13 @@ def eval_command(
     env_kwargs = {"embedder": check_embedder(embedder), **parse_env_kwargs(env_kwarg)}
     episodes, dataset = plan_tasks(env_id, tasks, tasks_path, episodes, env_kwargs)
     check_env(env_id, env_kwargs, probe_seed=seed if is_embodied(env_id) else None)
-    factory = _agent_factory(agent, llm)
-    records = run_episodes(
-        env_id, factory, episodes=episodes, seed=seed, env_kwargs=env_kwargs,
-        num_envs=num_envs, vector=vector, progress=progress, out=out, task_indices=dataset,
-    )
+    factory, first = _agent_factory(agent, llm)
+    with _meter(first, progress) as meter:
+        records = run_episodes(
+            env_id, meter.watch(factory) if meter else factory, episodes=episodes, seed=seed,
+            env_kwargs=env_kwargs, num_envs=num_envs, vector=vector, progress=progress,
+            out=out, task_indices=dataset,
+        )
     summary = summarise(records)
     _print_summary(summary, f"{agent} on {env_id} ({tasks or 'own tasks'}, seed {seed})")
     if out is not None:
@@ -111,9 +114,10 @@ def _check_vector(vector: str | None, num_envs: int) -> str:
     return vector
 
 
-def _agent_factory(name: str, llm: str | None) -> Callable[[], Any]:
-    """A factory of ``name`` agents. The first is made now, to fail early on a bad name,
-    and handed out first, so a model-backed agent is not loaded twice."""
+def _agent_factory(name: str, llm: str | None) -> tuple[Callable[[], Any], Any]:
+    """A factory of ``name`` agents, and its first agent. That one is made now, to fail
+    early on a bad name, and handed out first, so a model-backed agent is not loaded
+    twice."""
     from agents.registry import make_agent
 
     kwargs = {"backend": llm} if llm else {}
@@ -121,11 +125,21 @@ def _agent_factory(name: str, llm: str | None) -> Callable[[], Any]:
         made = [make_agent(name, **kwargs)]
     except (KeyError, ValueError, TypeError, ImportError, OSError) as err:
         fail(f"cannot make agent {name!r}: {one_line(err)}")
+    first = made[0]
 
     def factory() -> Any:
         return made.pop() if made else make_agent(name, **kwargs)
 
-    return factory
+    return factory, first
+
+
+def _meter(agent: Any, progress: bool) -> Any:
+    """A ``CallMeter`` when the agent calls an LLM and bars are wanted, else a null
+    context (whose value, None, says there is none)."""
+    from agents.call_meter import CallMeter
+    from agents.llm.usage import usage_log
+
+    return CallMeter() if progress and usage_log(agent) is not None else nullcontext()
 
 
 def _print_summary(summary: dict[str, Any], title: str) -> None:

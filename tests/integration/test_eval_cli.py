@@ -158,3 +158,16 @@ def test_eval_runs_an_embodied_env_with_its_agent(tmp_path):
     assert [row["env_id"] for row in rows] == ["AgeMem-BabyAI-v0"] * 2
     assert all(row["error"] is None and row["tool_calls"].get("Act", 0) > 0 for row in rows)
     assert "calls: Act" in result.output
+
+
+def test_an_llm_agent_run_shows_its_calls(tmp_path):
+    from chat_stub import chat_server, completion_body
+
+    with chat_server(reply_fn=lambda request: (200, completion_body("<answer>x</answer>"))
+                     ) as server:
+        result = CliRunner().invoke(app, [
+            "eval", "--agent", "llm", "--llm", f"openai:{server.url}#stub", "--embedder",
+            "hashing", "--episodes", "2", "--out", str(tmp_path / "llm.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert len(server.requests) == 6  # an answer ends each of the three stages
+    assert "llm calls: 6call" in result.output, result.output
