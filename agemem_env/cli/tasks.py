@@ -110,5 +110,7 @@ def load_or_fail(source: str, **options: Any) -> list[Any]:
 
     try:
         return load_tasks(source, **options)
+    except FileNotFoundError as err:
+        fail(f"{one_line(err)}; `agemem data list` shows where to get each data set")
     except _LOAD_ERRORS as err:
         fail(one_line(err))
