@@ -14,8 +14,7 @@ import re
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -224,33 +223,14 @@ def _load_model(path: str, device: str) -> Any:
                 raise ImportError(
                     f"SentenceTransformerEmbedder needs sentence-transformers: {_ST_INSTALL}"
                 ) from exc
-            with _quiet_loading():
-                try:
-                    _MODEL_CACHE[key] = SentenceTransformer(path, device=device)
-                except (OSError, ValueError) as exc:
-                    message = " ".join(str(exc).split())[:300]
-                    raise ValueError(f"cannot load sentence-transformers model {path!r}: "
-                                     f"{message}; use 'minilm', 'hashing' or a local model "
-                                     "folder") from exc
+            try:
+                _MODEL_CACHE[key] = SentenceTransformer(path, device=device)
+            except (OSError, ValueError) as exc:
+                message = " ".join(str(exc).split())[:300]
+                raise ValueError(f"cannot load sentence-transformers model {path!r}: "
+                                 f"{message}; use 'minilm', 'hashing' or a local model "
+                                 "folder") from exc
         return _MODEL_CACHE[key]
-
-
-@contextmanager
-def _quiet_loading() -> Iterator[None]:
-    """No "Loading weights" bar from transformers while a model loads (it is on again
-    afterwards, if it was); its progress is not the env's to show."""
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:
-        yield
-        return
-    shown = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if shown:
-            hf_logging.enable_progress_bar()
 
 
 def _check_model_offline(model: str) -> None:

@@ -1,4 +1,6 @@
-"""How every ``agemem`` command answers a user's mistake: one line on stderr, exit code 2."""
+"""How every ``agemem`` command ends badly: one ``error: ...`` line on stderr, then exit
+code 2 for a mistake in the command line or its inputs (``fail``) or 1 for work that was
+tried and failed (``give_up``). 0 means done."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from typing import NoReturn
 import typer
 
 USAGE_ERROR = 2
-"""Exit code of a mistake in the command line or its inputs (0: done, 1: work failed)."""
+"""Exit code of a mistake in the command line or its inputs."""
+WORK_FAILED = 1
+"""Exit code of work that ran and failed (failed episodes, a download that did not come)."""
 
 
 def one_line(err: BaseException) -> str:
@@ -17,6 +21,12 @@ def one_line(err: BaseException) -> str:
 
 
 def fail(message: str) -> NoReturn:
-    """Print ``error: message`` on stderr and exit with code 2."""
+    """Print ``error: message`` on stderr and exit with code 2 (a usage mistake)."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(USAGE_ERROR)
+
+
+def give_up(message: str) -> NoReturn:
+    """Print ``error: message`` on stderr and exit with code 1 (the work failed)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(WORK_FAILED)

@@ -1,33 +1,46 @@
-"""``agemem info``: what the suite offers."""
+"""``agemem info``: what the suite offers, as tables.
+
+The env's own tables (ids, tools, reward presets and weights, judges, memory scorers,
+embedders, packaged suites) are in ``info_tables``. Packages above the env add theirs with
+``add_section`` (agents/cli.py adds the agents), so ``agemem_env`` imports no agent and the
+root ``agemem`` app shows every table.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 
-def info() -> None:
-    """List the environment ids, the tools with their arguments, and the reward presets."""
+from agemem_env.cli import info_tables
+from agemem_env.cli.quiet import VerboseOpt, quiet_libraries
+
+# Builders of rich tables, printed in this order.
+Section = Callable[[], Any]
+SECTIONS: list[Section] = [
+    info_tables.envs,
+    info_tables.tools,
+    info_tables.presets,
+    info_tables.weights,
+    info_tables.judges,
+    info_tables.embedders,
+    info_tables.suites,
+]
+
+
+def add_section(build: Section, before: Section | None = None) -> None:
+    """Show the table ``build()`` returns in ``agemem info`` (once, however often added),
+    before the section ``before`` or at the end."""
+    if build in SECTIONS:
+        return
+    SECTIONS.insert(SECTIONS.index(before) if before in SECTIONS else len(SECTIONS), build)
+
+
+def info(verbose: VerboseOpt = False) -> None:
+    """List environment ids, tools, reward presets and weights, judges, embedders, agents
+    and the packaged leaderboard suites."""
     from rich.console import Console
-    from rich.table import Table
 
-    from agemem_env import ENV_IDS
-    from agemem_env.rewards import PRESET_DOCS
-    from agemem_env.tools import DEFAULT_TOOLS
-
+    quiet_libraries(verbose)
     console = Console()
-    envs = Table(title="Environments")
-    envs.add_column("id")
-    envs.add_column("stages")
-    for level, env_id in enumerate(ENV_IDS, start=1):
-        envs.add_row(env_id, " -> ".join(str(s) for s in range(1, level + 1)))
-    tools = Table(title="Actions (structured index = row)")
-    for column in ("index", "tool", "arguments (* required)", "description"):
-        tools.add_column(column)
-    for index, spec in enumerate(DEFAULT_TOOLS.specs):
-        args = ", ".join(p.name + ("*" if p.required else "") for p in spec.params)
-        tools.add_row(str(index), spec.name, args, spec.description)
-    presets = Table(title="Reward presets")
-    presets.add_column("preset")
-    presets.add_column("meaning")
-    for name, doc in PRESET_DOCS.items():
-        presets.add_row(name, doc)
-    for table in (envs, tools, presets):
-        console.print(table)
+    for build in SECTIONS:
+        console.print(build())

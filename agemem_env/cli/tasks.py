@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from agemem_env.cli.errors import fail, one_line
+from agemem_env.cli.quiet import VerboseOpt, quiet_libraries
 from agemem_env.tasks.loading import DataFormatError
 
 tasks_app = typer.Typer(
@@ -38,11 +39,13 @@ def show(
     n: Annotated[int, typer.Option("--n", min=1, help="How many tasks to print.")] = 3,
     seed: Annotated[int | None, typer.Option(help="Generator seed (synthetic; default 0).")] = None,
     max_chars: Annotated[int, typer.Option(min=10, help="Longest text shown per line.")] = 400,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Print the first N tasks of a source, with their Stage-2 reminders if any."""
     from agemem_env.tasks.stats import format_task
 
-    tasks = _load(source, path=path, split=split, limit=n, seed=seed)
+    quiet_libraries(verbose)
+    tasks = load_or_fail(source, path=path, split=split, limit=n, seed=seed)
     for number, task in enumerate(tasks[:n]):
         if number:
             typer.echo("")
@@ -59,6 +62,7 @@ def stats(
     path: PathOpt = None,
     split: SplitOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Load at most this many.")] = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Summarise a source: task counts, type mix and per-task lengths."""
     from rich.console import Console
@@ -66,7 +70,8 @@ def stats(
 
     from agemem_env.tasks.stats import PER_TASK, task_stats
 
-    summary = task_stats(_load(source, path=path, split=split, limit=limit))
+    quiet_libraries(verbose)
+    summary = task_stats(load_or_fail(source, path=path, split=split, limit=limit))
     counts = Table(title=f"Tasks: {source}")
     counts.add_column("what")
     counts.add_column("value")
@@ -99,11 +104,13 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _load(source: str, **options: Any) -> list[Any]:
+def load_or_fail(source: str, **options: Any) -> list[Any]:
     """``load_tasks`` with user mistakes turned into one clean line and exit code 2."""
     from agemem_env.tasks import load_tasks
 
     try:
         return load_tasks(source, **options)
+    except FileNotFoundError as err:
+        fail(f"{one_line(err)}; `agemem data list` shows where to get each data set")
     except _LOAD_ERRORS as err:
         fail(one_line(err))

@@ -13,8 +13,14 @@ from typing import Annotated
 
 import typer
 
-from agemem_env.cli.errors import fail
+from agemem_env.cli.embedder_choice import EMBEDDER_HELP, check_embedder
+from agemem_env.cli.env_options import check_env_id
+from agemem_env.cli.errors import fail, one_line
+from agemem_env.cli.local_models import check_llm_model
+from agemem_env.cli.quiet import VerboseOpt, quiet_libraries
+from agemem_env.envs.registration import ENV_IDS
 from agemem_env.rewards import DEFAULT_PRESET, PRESETS
+from agemem_env.tasks import SOURCES
 
 # Per-policy defaults where one value does not suit both.
 DEFAULT_LR = {"structured": 1e-2, "llm": 2e-5}
@@ -23,8 +29,10 @@ DEFAULT_MICRO_BATCH = {"structured": 64, "llm": 1}
 
 def grpo_command(
     policy: Annotated[str, typer.Option(help="structured or llm.")] = "structured",
-    env_id: Annotated[str, typer.Option("--env", help="Target env id.")] = "AgeMem-Stage3-v0",
-    tasks: Annotated[str, typer.Option(help="Task source (synthetic or a dataset).")] = "synthetic",
+    env_id: Annotated[str, typer.Option(
+        "--env", help=f"Target env id: {', '.join(ENV_IDS)}.")] = "AgeMem-Stage3-v0",
+    tasks: Annotated[str, typer.Option(help=f"Task source: {', '.join(SOURCES)}.")
+                     ] = "synthetic",
     tasks_path: Annotated[Path | None, typer.Option(help="Dataset file or folder.")] = None,
     steps: Annotated[int, typer.Option(min=1, help="Optimiser updates.")] = 50,
     tasks_per_update: Annotated[int, typer.Option(min=1, help="Groups per update.")] = 4,
@@ -40,7 +48,8 @@ def grpo_command(
         help=f"Reward preset: {', '.join(PRESETS)}.")] = DEFAULT_PRESET,
     curriculum: Annotated[bool, typer.Option(
         help="Stage1 -> Stage2 -> target, or the full trajectory only.")] = False,
-    embedder: Annotated[str, typer.Option(help="The env's embedder.")] = "hashing",
+    embedder: Annotated[str, typer.Option(help=f"The env's embedder: {EMBEDDER_HELP}")
+                        ] = "hashing",
     model: Annotated[str, typer.Option(help="LLM policy: smollm2, an HF id or a folder.")
                      ] = "smollm2",
     max_new_tokens: Annotated[int, typer.Option(min=1, help="LLM policy: tokens per step.")
@@ -52,18 +61,29 @@ def grpo_command(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/grpo"),
     resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoint.")] = False,
     seed: Annotated[int, typer.Option(help="Run seed (weights, sampling, task seeds).")] = 0,
-    checkpoint_every: Annotated[int, typer.Option(min=1)] = 10,
+    checkpoint_every: Annotated[int, typer.Option(
+        min=1, help="Save OUT/checkpoint and the curve every N updates (and after the last).")
+                                ] = 10,
     threads: Annotated[int | None, typer.Option(
         min=1, help="torch CPU threads (default 1 for structured: tiny matmuls).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Train with step-wise GRPO; writes metrics.jsonl, learning_curve.png, checkpoint/."""
+    """Train with step-wise GRPO; writes metrics.jsonl, learning_curve.png, checkpoint/.
+
+    The structured policy learns on a CPU in minutes; an LLM policy wants a GPU (CPU
+    times measured: README, "How long things take").
+    """
+    quiet_libraries(verbose)
     import torch
 
     from agents.grpo.config import GRPOConfig
 
     if policy not in DEFAULT_LR:
         fail(f"--policy must be structured or llm, got {policy!r}")
+    env_id, embedder = check_env_id(env_id, ENV_IDS), check_embedder(embedder)
+    if policy == "llm" and init is None:
+        check_llm_model(model)
     threads = threads or (1 if policy == "structured" else None)
     if threads:
         torch.set_num_threads(threads)  # the CLI owns the process; a library would not
@@ -80,7 +100,7 @@ def grpo_command(
         )
         made = _make_policy(policy, seed, model, max_new_tokens, init)
     except (ValueError, ImportError, OSError) as err:
-        fail(str(err))
+        fail(one_line(err))
     from agents.grpo.trainer import GRPOTrainer
 
     records = GRPOTrainer(made, config, out, resume=resume).train()

@@ -89,7 +89,7 @@ def plot_learning_curves(runs: dict[str, Sequence[dict[str, Any]]], path: Path) 
                         color=colour, label=name)
         ax.set_title(label)
         ax.set_xlabel("update")
-        if any(runs):
+        if ax.get_legend_handles_labels()[0]:  # a panel no run logged has nothing to name
             ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

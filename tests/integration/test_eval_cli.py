@@ -31,16 +31,27 @@ class TestOracle:
         return self.script.act(observation)
 
 
+class Crasher(TestOracle):
+    """Fails every episode at its first step."""
+
+    __test__ = False
+    name = "test-crasher"
+
+    def act(self, observation, info):
+        raise RuntimeError("boom")
+
+
 @pytest.fixture
 def fake_registry(monkeypatch):
-    """An ``agents.registry`` knowing one agent; records the kwargs each make got."""
+    """An ``agents.registry`` knowing two agents; records the kwargs each make got."""
     calls: list[dict] = []
+    known = {"test-oracle": TestOracle, "test-crasher": Crasher}
 
     def make_agent(name: str, **kwargs):
         calls.append(kwargs)
-        if name != "test-oracle":
+        if name not in known:
             raise KeyError(f"unknown agent {name!r}; choose test-oracle")
-        return TestOracle()
+        return known[name]()
 
     module = types.ModuleType("agents.registry")
     module.make_agent = make_agent
@@ -91,6 +102,15 @@ def test_eval_on_a_dataset_plays_each_task_once(fake_registry, tmp_path):
         (["--agent", "test-oracle", "--tasks-path", "x.json"], "does not apply"),
         (["--agent", "test-oracle", "--env-kwarg", "token_budget"], "key=value"),
         (["--agent", "test-oracle", "--env-kwarg", "token_budget=3"], "token_budget"),
+        (["--agent", "test-oracle", "--env-kwarg", "token_budgt=4096"], "did you mean "
+                                                                         "'token_budget'"),
+        (["--agent", "test-oracle", "--embedder", "minilm2"], "unknown embedder"),
+        (["--agent", "heuristic", "--env", "AgeMem-BabyAI-v0"], "never calls Act"),
+        (["--agent", "embodied-heuristic"], "plays the embodied ids"),
+        (["--agent", "llm"], "--agent llm needs --llm: smollm2"),
+        (["--agent", "test-oracle", "--env", "AgeMem-BabyAI-v0", "--tasks", "synthetic"],
+         "do not apply"),
+        (["--agent", "test-oracle", "--env", "AgeMem-ALFWorld-v0"], "game_path"),
         (["--agent", "test-oracle", "--vector", "threads"], "--vector"),
         (["--agent", "test-oracle", "--num-envs", "2", "--vector", "none"], "--num-envs"),
     ],
@@ -100,6 +120,7 @@ def test_bad_input_exits_2_with_one_line(fake_registry, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+    assert "was raised from the environment creator" not in result.output
     assert [line for line in result.output.splitlines() if line.startswith("error:")]
 
 
@@ -116,3 +137,37 @@ def test_eval_with_a_registered_agent(tmp_path):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["seed"] for row in rows] == [0, 1]
     assert all(row["error"] is None for row in rows)
+
+
+def test_failed_episodes_exit_1_and_say_how_many(fake_registry, tmp_path):
+    out = tmp_path / "crash.jsonl"
+    result = _eval("--agent", "test-crasher", "--episodes", "3", "--out", str(out))
+    assert result.exit_code == 1, result.output
+    assert "error: 3 of 3 episodes failed (first: episode 0, seed 0: RuntimeError: boom)" \
+        in result.output
+    assert "failed episodes" in result.output  # the summary still comes first
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_eval_runs_an_embodied_env_with_its_agent(tmp_path):
+    out = tmp_path / "babyai.jsonl"
+    result = _eval("--agent", "embodied-heuristic", "--env", "AgeMem-BabyAI-v0", "--episodes",
+                   "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["env_id"] for row in rows] == ["AgeMem-BabyAI-v0"] * 2
+    assert all(row["error"] is None and row["tool_calls"].get("Act", 0) > 0 for row in rows)
+    assert "calls: Act" in result.output
+
+
+def test_an_llm_agent_run_shows_its_calls(tmp_path):
+    from chat_stub import chat_server, completion_body
+
+    with chat_server(reply_fn=lambda request: (200, completion_body("<answer>x</answer>"))
+                     ) as server:
+        result = CliRunner().invoke(app, [
+            "eval", "--agent", "llm", "--llm", f"openai:{server.url}#stub", "--embedder",
+            "hashing", "--episodes", "2", "--out", str(tmp_path / "llm.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert len(server.requests) == 6  # an answer ends each of the three stages
+    assert "llm calls: 6call" in result.output, result.output

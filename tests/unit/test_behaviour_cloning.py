@@ -87,7 +87,7 @@ def test_cli_clones_then_warm_starts_grpo(tmp_path):
     png = tmp_path / "curves.png"
     result = runner.invoke(app, ["train", "compare", "--run", f"warm={tmp_path / 'grpo'}",
                                  "--reward", "100", "--out", str(png)])
-    assert result.exit_code == 0 and "reaches 100.0 at update None" in result.output
+    assert result.exit_code == 0 and "reaches 100 at update - (never)" in result.output
     assert png.stat().st_size > 0
     result = runner.invoke(app, ["train", "compare", "--run", f"x={tmp_path}"])
     assert result.exit_code == 2 and "metrics.jsonl does not exist" in result.output
