@@ -29,8 +29,9 @@ _FACT_WORDS = frozenset("favourite favorite prefer prefers allergic named love l
 _FIRST_PERSON_RE = re.compile(r"\b(?:i|me|my|mine|i'm|i've)\b", re.IGNORECASE)
 _SESSION_HEAD_RE = re.compile(r"^\(([^()]{3,80})\)$")
 
-# The rules read the same sentences again and again (every fact against every candidate).
-terms = functools.lru_cache(maxsize=65536)(reader.terms)
+# The rules read the same sentences again and again (every fact against every candidate):
+# the reader caches terms, and entity spans are cached here.
+terms = reader.terms
 
 
 @functools.lru_cache(maxsize=65536)
