@@ -15,11 +15,13 @@ Multi-hop questions bridge: the entity found first leads to the sentence about i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agemem_env.scoring.text import QUESTION_WORDS, content_tokens
+from agemem_env.scoring.text import QUESTION_WORDS, STOPWORDS, content_tokens
+from agents.reader_dates import parse_stamp, resolve_when
 from agents.reader_text import (
     CHANGE_CUES,
     COMMON_WORDS,
@@ -68,8 +70,6 @@ class Reading:
     answer: str
     chain: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
-
-
 
 
 @dataclass(frozen=True)
@@ -144,22 +144,31 @@ class _Sentence:
     index: int
     first_person: bool
     cue: bool
+    said: dt.date | None = None
+    """The day it was said, when its passage carries a date stamp."""
 
 
 def _sentences(passages: Sequence[str]) -> list[_Sentence]:
     """Every sentence of every passage, in order. A sentence of a paragraph also holds the
-    words of the paragraph's topic (its first name), so "She studied at X" is about her."""
+    words of the paragraph's topic (its first name), so "She studied at X" is about her.
+    A stamp alone on a line dates the passage's later lines; one in front dates its line."""
     out: list[_Sentence] = []
-    # Each line is its own paragraph: a tool message lists one memory per line.
-    paragraphs = [line for p in passages for line in clean_passage(p).splitlines()]
-    for paragraph in paragraphs:
-        sentences = split_sentences(paragraph)
-        runs = entity_runs(sentences[0]) if len(sentences) > 1 else []
-        topic = terms(runs[0].text) if runs else frozenset()
-        for text in sentences:
-            tokens = set(content_tokens(text)) | set(re.findall(r"[a-z']+", text.lower()))
-            first_person, cue = bool(tokens & _FIRST_PERSON), has_change_cue(text)
-            out.append(_Sentence(text, terms(text) | topic, len(out), first_person, cue))
+    for passage in passages:
+        said = None
+        # Each line is its own paragraph: a tool message lists one memory per line.
+        for line in clean_passage(passage).splitlines():
+            day, paragraph = parse_stamp(line)
+            if day is not None and not paragraph.strip():
+                said = day
+                continue
+            sentences = split_sentences(paragraph)
+            runs = entity_runs(sentences[0]) if len(sentences) > 1 else []
+            topic = terms(runs[0].text) if runs else frozenset()
+            for text in sentences:
+                tokens = set(content_tokens(text)) | set(re.findall(r"[a-z']+", text.lower()))
+                first_person, cue = bool(tokens & _FIRST_PERSON), has_change_cue(text)
+                out.append(_Sentence(text, terms(text) | topic, len(out), first_person, cue,
+                                     day or said))
     return out
 
 
@@ -222,14 +231,71 @@ def read(question: str, passages: Sequence[str]) -> Reading:
     option = _pick_option(question, sents)
     if option is not None:
         return Reading(option)
+    if _WHEN_RE.match(question) and ranked[0].said is not None:
+        return Reading(resolve_when(ranked[0].text, ranked[0].said), (), (ranked[0].text,))
     if question.split()[0].lower() in _AUXILIARIES:
         # Yes/no questions: "yes" is the more common answer in multi-hop QA sets.
         return Reading("yes", (), (ranked[0].text,))
+    if _LIST_RE.match(question):
+        items = dict.fromkeys(c for s in ranked[:_LIST_ITEMS] if (c := _clause(q, s, 3)))
+        return Reading(", ".join(items) or UNKNOWN, (), tuple(s.text for s in ranked[:4]))
+    if _CLAUSE_RE.match(question):
+        return Reading(_clause(q, ranked[0]) or UNKNOWN, (), (ranked[0].text,))
     for start in ranked[:3]:
         cand = _best_candidate(start.text, q)
         if cand is not None:
             return _follow(q, sents, start, cand)
     return Reading(UNKNOWN)
+
+
+# Questions whose answer is when the thing happened, read off the sentence's date stamp.
+_WHEN_RE = re.compile(r"\s*(?:when\b|(?:in )?what (?:date|month|day)\b|how long ago\b)", re.I)
+# "Why ...", "How did X feel", "What did X do": the answer is a clause, not a name.
+_CLAUSE_RE = re.compile(r"\s*(?:why|how (?:did|does|do|is|was|has|have|can|could|would)|what "
+                        r"(?:did|does|do|has|have|had|would|could|can|might|will))\b", re.I)
+# "What activities does X do": a list, one item from each of the best sentences.
+_LIST_RE = re.compile(r"\s*(?:what|which) (?:kinds? of |types? of )?[a-z]+s "
+                      r"(?:do|does|did|has|have|had)\b", re.I)
+_LIST_ITEMS = 4
+_CLAUSE_WORDS = 8
+_SPEAKER_RE = re.compile(r"^[A-Z][\w'-]*(?: [A-Z][\w'-]*)?: ")
+_PHOTO_RE = re.compile(r"\[shares a photo:[^\]]*\]")
+_CLAUSE_SPLIT_RE = re.compile(r"(?<=[,;:!?.])\s+|\s+[-–—]+\s+|\s+(?=(?:because|but|so|which)\b)")
+
+
+def _clause(q: _Question, s: _Sentence, limit: int = _CLAUSE_WORDS) -> str | None:
+    """The clause of ``s`` that answers: the one holding most question words (the next one
+    when it says nothing else), without the question's words, at most ``limit`` words.
+
+    >>> q = _Question.of("What did the charity race raise awareness for?")
+    >>> _clause(q, _sentences(["Mel: I ran a charity race for mental health. So fun!"])[0])
+    'ran a for mental health'
+    """
+    text = _PHOTO_RE.sub("", _SPEAKER_RE.sub("", s.text))
+    parts = [p for p in _CLAUSE_SPLIT_RE.split(text) if p.strip()]
+    if not parts:
+        return None
+
+    def key(part: str) -> tuple[int, bool, int]:
+        said = terms(part)
+        return (len(said & q.terms), bool(said - q.terms), -abs(len(part.split()) - 6))
+
+    best = max(parts, key=key)
+    if not terms(best) - q.terms and parts.index(best) + 1 < len(parts):
+        best = parts[parts.index(best) + 1]
+    kept = [w for w in best.split() if stem(w.strip(STRIP)) not in q.terms]
+    while kept and _bare(kept[0]) in _FILLERS:
+        kept.pop(0)
+    while kept and _bare(kept[-1]) in STOPWORDS:
+        kept.pop()
+    return " ".join(kept[:limit]).strip(STRIP) or None
+
+
+_FILLERS = STOPWORDS | COMMON_WORDS | QUESTION_WORDS
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"\W", "", word.lower())
 
 
 def _follow(q: _Question, sents: Sequence[_Sentence], start: _Sentence, cand: Span

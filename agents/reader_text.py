@@ -30,7 +30,8 @@ COMMON_WORDS: frozenset[str] = frozenset(
     thats theres youre theyre weve youve theyve hes shes dont cant wasnt isnt gone moved move left
     replaced switched changed instead anymore longer went going get gets yet ugh wow thanks please
     sorry something anything everyone someone friend cousin neighbour colleague club running job
-    these those monday mondays tuesday wednesday thursday friday saturday sunday
+    these those monday mondays tuesday wednesday thursday friday saturday sunday anyway enough
+    besides btw
     """.split()
 )
 _CONNECTORS = frozenset("of de da la le van von der du del di dos das".split())
