@@ -16,7 +16,7 @@ from typing import Any
 
 from agemem_env.core import ToolCall
 from baselines.agent_base import MemoryBaseline
-from baselines.common import Key, Plan
+from baselines.common import MAX_CALLS, Key, Plan
 from baselines.llm_steps import BadReply
 from baselines.rules import retraction_topic, rule_event, rule_facts, terms
 
@@ -133,7 +133,8 @@ class LangMemAgent(MemoryBaseline):
         """Buffer the turns; at the session's end, extract and consolidate."""
         self._session += turns
         # A long session is managed in parts, so that its writes fit one step's calls.
-        too_long = sum(map(len, self._session)) > self.max_session_chars
+        too_long = (sum(map(len, self._session)) > self.max_session_chars
+                    or sum(len(rule_facts(t)) for t in self._session) > MAX_CALLS - 4)
         if (session_end or too_long) and self._session:
             self.manage(self._session, plan)
             self._session = []
