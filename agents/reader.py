@@ -237,7 +237,7 @@ def read(question: str, passages: Sequence[str]) -> Reading:
         # Yes/no questions: "yes" is the more common answer in multi-hop QA sets.
         return Reading("yes", (), (ranked[0].text,))
     if _LIST_RE.match(question):
-        items = dict.fromkeys(c for s in ranked[:_LIST_ITEMS] if (c := _clause(q, s, 3)))
+        items = dict.fromkeys(c for s in ranked[:_LIST_ITEMS] if (c := _list_item(q, s)))
         return Reading(", ".join(items) or UNKNOWN, (), tuple(s.text for s in ranked[:4]))
     if _CLAUSE_RE.match(question):
         return Reading(_clause(q, ranked[0]) or UNKNOWN, (), (ranked[0].text,))
@@ -286,12 +286,19 @@ def _clause(q: _Question, s: _Sentence, limit: int = _CLAUSE_WORDS) -> str | Non
     kept = [w for w in best.split() if stem(w.strip(STRIP)) not in q.terms]
     while kept and _bare(kept[0]) in _FILLERS:
         kept.pop(0)
+    kept = kept[:limit]
     while kept and _bare(kept[-1]) in STOPWORDS:
         kept.pop()
-    return " ".join(kept[:limit]).strip(STRIP) or None
+    return " ".join(kept).strip(STRIP) or None
 
 
 _FILLERS = STOPWORDS | COMMON_WORDS | QUESTION_WORDS
+
+
+def _list_item(q: _Question, s: _Sentence) -> str | None:
+    """One item of a list answer: the sentence's best span, else a short clause."""
+    cand = _best_candidate(s.text, q)
+    return cand.text if cand is not None else _clause(q, s, 3)
 
 
 def _bare(word: str) -> str:

@@ -102,9 +102,15 @@ def _antecedent(before: str, sentence: str) -> str | None:
 
 def informative(sentence: str) -> bool:
     """Whether a sentence states a fact worth keeping: it names something, holds a
-    number, or is a personal preference ("my favourite drink is chai")."""
+    number, or is a personal preference ("my favourite drink is chai").
+
+    >>> informative("Weekends go by far too quickly."), informative("Caroline: I went.")
+    (False, True)
+    """
     words = set(re.findall(r"[a-z']+", sentence.lower()))
-    if entity_spans(sentence) or re.search(r"\d", sentence):
+    # A lone capitalised first word ("Weekends go by fast") is no name; a speaker is.
+    first = sentence.split()[0].strip("\"'(") if sentence.split() else ""
+    if any(n != first for n in entity_spans(sentence)) or re.search(r"\d", sentence):
         return True
     return bool(words & _FACT_WORDS) and bool(_FIRST_PERSON_RE.search(sentence))
 
