@@ -108,6 +108,9 @@ class Mem0Agent(MemoryBaseline):
 
     Args:
         search_k: Similar memories searched per fact (Mem0 v1 uses 5).
+        updates: False makes a store that never updates (an ablation, not Mem0): an
+            UPDATE or DELETE decision adds the new statement instead, so every old value
+            stays beside it, as in a store of raw messages.
         **options: See ``MemoryBaseline``.
 
     >>> Mem0Agent().name
@@ -119,11 +122,11 @@ class Mem0Agent(MemoryBaseline):
     keeps_dates = True
 
     def __init__(self, backend: Any = None, seed: int = 0, *, search_k: int = 5,
-                 **options: Any) -> None:
+                 updates: bool = True, **options: Any) -> None:
         super().__init__(backend, seed, **options)
         if search_k < 1:
             raise ValueError(f"search_k must be >= 1, got {search_k}")
-        self.search_k = search_k
+        self.search_k, self.updates = search_k, updates
 
     def ingest(self, turns: list[str], plan: Plan, stage: int, session_end: bool) -> None:
         """Each new message as one ``add``: extract facts, search, decide, apply."""
@@ -164,7 +167,7 @@ class Mem0Agent(MemoryBaseline):
         """Turn the actions into planned tool calls; an update takes the new date."""
         actions, id_map = decision
         for action in actions:
-            if action.event == "ADD":
+            if action.event == "ADD" or (action.event != "NONE" and not self.updates):
                 plan.add(action.text, self.meta(self.memory_kind, date))
             elif action.event == "UPDATE":
                 key = id_map[action.id]
