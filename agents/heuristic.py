@@ -8,7 +8,10 @@ budget. Stage 2: distractor-looking messages are filtered, then the stage is end
 Stage 3: one step retrieves the question (top 5), its focus ("my favourite food") and the
 names it mentions (top 3 each); each entity the reader then bridges through is retrieved
 too (at most two more steps), and the extractive reader answers from what came back.
-Small-talk turns of Stage 1 are filtered from the context rather than stored.
+Small-talk turns of Stage 1 are filtered from the context rather than stored. A sentence of
+a dated session is stored with its date in front ("(25 May 2023) Caroline: ..."), so that
+"yesterday" can still be placed when the question comes; only what the Stage-3 retrievals
+return is read then.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from agents.memory_mirror import MemoryMirror
 from agents.observation import rounds_per_stage, token_budget
 from agents.protocol import TaskInfo
 from agents.reader import entity_spans, has_change_cue, read, split_sentences, terms
+from agents.reader_dates import dated, format_date, parse_stamp
 
 MAX_CALLS = 16  # the parser runs at most 16 calls per completion
 # "Forget what I said about X": only with the thing named ("about"), so a sentence that
@@ -112,7 +116,7 @@ class HeuristicAgent:
         self._seen.update(turns)
         plan = _Plan([], [])
         for turn in turns:
-            used = [self._plan_unit(unit, plan) for unit in _units(turn)]
+            used = [self._plan_unit(unit, plan) for unit in _dated_units(turn)]
             if not any(used) and len(plan.edits) < MAX_CALLS // 2:
                 # Small talk: nothing to store, so keep it out of the context too.
                 plan.edits.append(ToolCall("Filter_context", {"criteria": turn}))
@@ -174,6 +178,7 @@ class HeuristicAgent:
         if self._question is None:
             users = [m["content"] for m in messages if m["role"] == "user"]
             self._question = users[-1] if users else ""
+            self.mirror.retrieved.clear()  # read only what the question brings back
             # The whole question ranks long sentences low; its focus and names find them.
             queries = dict.fromkeys([_focus(self._question), *entity_spans(self._question)[:2]])
             queries.pop(self._question, None)
@@ -245,6 +250,22 @@ def _units(turn: str) -> list[str]:
     runs = entity_spans(head) if sep and len(head.split()) <= 12 else []
     topic = runs[-1] if runs else ""
     return [s if not topic or topic in s else f"{topic}: {s}" for s in sentences]
+
+
+def _dated_units(turn: str) -> list[str]:
+    r"""``_units`` line by line; a session's date stamp is put in front of each of its
+    sentences rather than stored on its own.
+
+    >>> _dated_units("(Session 1, 2:00 pm on 8 May, 2023)\nCaroline: I went to Paris.")
+    ['(8 May 2023) Caroline: I went to Paris.']
+    """
+    lines = turn.splitlines() or [turn]
+    day, rest = parse_stamp(lines[0])
+    if day is None:
+        return _units(turn) if len(lines) == 1 else [u for ln in lines for u in _units(ln)]
+    date = format_date(day)
+    body = [rest, *lines[1:]] if rest.strip() else lines[1:]
+    return [dated(u, date) for line in body for u in _units(line)]
 
 
 def _informative(unit: str) -> bool:

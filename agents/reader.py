@@ -15,41 +15,42 @@ Multi-hop questions bridge: the entity found first leads to the sentence about i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agemem_env.scoring.text import QUESTION_WORDS, STOPWORDS, content_tokens
+from agents.reader_dates import parse_stamp, resolve_when
+from agents.reader_text import (
+    CHANGE_CUES,
+    COMMON_WORDS,
+    STRIP,
+    Span,
+    clean_passage,
+    entity_runs,
+    entity_spans,
+    has_change_cue,
+    is_plain,
+    split_sentences,
+    stem,
+    terms,
+    word_spans,
+)
+
+# The text primitives are re-exported: callers read them as the reader's vocabulary.
+__all__ = ["CHANGE_CUES", "COMMON_WORDS", "UNKNOWN", "Reading", "answer_question",
+           "clean_passage", "entity_spans", "has_change_cue", "read", "split_sentences",
+           "stem", "terms"]
 
 UNKNOWN = "I don't know"
 MAX_HOPS = 3
 
-# Words that announce a changed or corrected statement; they break ties between sentences.
-CHANGE_CUES: frozenset[str] = frozenset(
-    "now moved switched actually longer left replaced update changed instead anymore gone turns"
-    .split()
-)
 # Markers after which a changed statement names the *old* value ("moved from Lyon").
 _OLD_VALUE_RE = re.compile(
     r"\b(?:from|off|left|not|replaced|no longer at|no longer in|no longer|instead of)\s+$",
     re.IGNORECASE,
 )
-# Conversational words that are never answers, though a sentence may start with them.
-COMMON_WORDS: frozenset[str] = frozenset(
-    """
-    actually also always apparently ask asked bad big checked come day days easy else even ever
-    fact far fine fun funny good got great guess heard hey honestly just know known kind last
-    later like little long look looked lot made make maybe mean mention mentioned mind mix moment
-    much never new next nice oh ok okay once one people pretty quite read really remember right
-    said say see seem seems still stop sure talk talking tell thing things think thought time
-    today told true turns turn update way well wrong yes yeah ive im its youd youll id ill itll
-    thats theres youre theyre weve youve theyve hes shes dont cant wasnt isnt gone moved move left
-    replaced switched changed instead anymore longer went going get gets yet ugh wow thanks please
-    sorry something anything everyone someone friend cousin neighbour colleague club running job
-    these those monday mondays tuesday wednesday thursday friday saturday sunday
-    """.split()
-)
-_CONNECTORS = frozenset("of de da la le van von der du del di dos das".split())
 _FIRST_PERSON = frozenset("i me my mine im ive id myself".split())
 _AUXILIARIES = frozenset("is are was were do does did can could has have had will would".split())
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -59,14 +60,6 @@ _DATE_RE = re.compile(
 )
 _NUMBER_RE = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 _YEAR_RE = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
-_SPLIT_RE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
-_MEM_PREFIX_RE = re.compile(r"^\s*mem_\d+(?:\s*\([-\d.]+\))?:\s*")
-_HEADER_RE = re.compile(
-    r"^\s*(?:\d+ memories:|related memories:|\[\w+\] \((?:ok|error)\))", re.IGNORECASE
-)
-# "Dr.", the initial "S." or "F.C." ends no sentence.
-_ABBREVIATION_RE = re.compile(r"^(?:(?:[A-Z]\.)+|(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|Inc|Ltd|Co|vs)\.)$")
-_STRIP = "\"'“”‘’()[]{},;:!?."
 
 
 @dataclass(frozen=True)
@@ -77,117 +70,6 @@ class Reading:
     answer: str
     chain: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    text: str
-    start: int
-    kind: int  # 3: number or date; 2: capitalised name; 1: plain content word
-
-
-def stem(word: str) -> str:
-    """A crude stem so inflections meet: "lives"/"lived"/"live" -> "liv".
-
-    >>> [stem(w) for w in ("lives", "live", "works", "headquartered", "headquarters")]
-    ['liv', 'liv', 'work', 'headquarter', 'headquarter']
-    """
-    word = word.lower()
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    suffix = next((x for x in ("ing", "ed") if len(word) > len(x) + 2 and word.endswith(x)), "")
-    word = word[: len(word) - len(suffix)]
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word
-
-
-def has_change_cue(text: str) -> bool:
-    """Whether ``text`` announces a change or correction ("now", "moved", "no longer")."""
-    # Raw words too: "now" is a stopword, so content terms never hold it.
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    cues = frozenset(stem(w) for w in CHANGE_CUES)
-    return bool((words | {stem(w) for w in words}) & (cues | CHANGE_CUES))
-
-
-def terms(text: str) -> frozenset[str]:
-    """Stemmed content words of ``text`` (``content_tokens`` without stopwords)."""
-    return frozenset(stem(t) for t in content_tokens(text))
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``; a question fragment stays with the sentence after it.
-
-    >>> split_sentences("My favourite colour? Easy, olive. Dr. S. P. Smith was born in 1900.")
-    ['My favourite colour? Easy, olive.', 'Dr. S. P. Smith was born in 1900.']
-    """
-    pieces, start = [], 0
-    for match in _SPLIT_RE.finditer(text):
-        before = text[start : match.start()].rstrip("\"')]")
-        last = before.split()[-1] if before.split() else ""
-        if _ABBREVIATION_RE.match(last):
-            continue
-        pieces.append(text[start : match.start()].strip())
-        start = match.end()
-    pieces.append(text[start:].strip())
-    merged: list[str] = []
-    for piece in filter(None, pieces):
-        if merged and merged[-1].endswith("?") and len(merged[-1].split()) <= 6:
-            merged[-1] = f"{merged[-1]} {piece}"
-        else:
-            merged.append(piece)
-    return merged
-
-
-def clean_passage(text: str) -> str:
-    """Drop tool headers and ``mem_N (0.82):`` prefixes, keep the memory text."""
-    lines = [_MEM_PREFIX_RE.sub("", line) for line in text.splitlines()]
-    return "\n".join(line for line in lines if line.strip() and not _HEADER_RE.match(line))
-
-
-def _words(sentence: str) -> list[tuple[int, str, str]]:
-    """(start, raw, core) per whitespace token; core drops punctuation and a possessive."""
-    return [(m.start(), m.group(), re.sub(r"['’]s$", "", m.group().strip(_STRIP)))
-            for m in re.finditer(r"\S+", sentence)]
-
-
-def _is_plain(core: str) -> bool:
-    """A word that is never an entity on its own (I, My, Update, Funny...)."""
-    low = re.sub(r"\W", "", core.lower())
-    return low in STOPWORDS or low in COMMON_WORDS or low in QUESTION_WORDS
-
-
-def _entity_runs(sentence: str) -> list[_Candidate]:
-    """Maximal runs of capitalised words ("University of Copenhagen"), plain words trimmed."""
-    words, runs, i = _words(sentence), [], 0
-    caps = [core[:1].isupper() for _, _, core in words]
-    while i < len(words):
-        if not caps[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(words) and words[j][1][-1:] not in ",;:!?)\"":
-            if caps[j + 1]:
-                j += 1
-            elif words[j + 1][2].lower() in _CONNECTORS and caps[j + 2 : j + 3] == [True]:
-                j += 2
-            else:
-                break
-        span = words[i : j + 1]
-        while span and _is_plain(span[0][2]):
-            span = span[1:]
-        if span:
-            text = sentence[span[0][0] : span[-1][0] + len(span[-1][1])].strip(_STRIP)
-            runs.append(_Candidate(re.sub(r"['’]s$", "", text), span[0][0], 2))
-        i = j + 1
-    return runs
-
-
-def entity_spans(text: str) -> list[str]:
-    """Capitalised names in ``text``, conversational words ("Update", "My") left out.
-
-    >>> entity_spans("Update: My friend Dana Ortiz works at the University of Porto.")
-    ['Dana Ortiz', 'University of Porto']
-    """
-    return [cand.text for sentence in split_sentences(text) for cand in _entity_runs(sentence)]
 
 
 @dataclass(frozen=True)
@@ -207,22 +89,22 @@ class _Question:
         typed = {stem(m) for m in re.findall(r"\b(?:which|what)\s+(\w+)", low)}
         words = {stem(t) for t in content_tokens(question) if t not in QUESTION_WORDS}
         q_terms = frozenset(words - typed)
-        names = frozenset().union(*(terms(c.text) for c in _entity_runs(question))) & q_terms
+        names = frozenset().union(*(terms(c.text) for c in entity_runs(question))) & q_terms
         first_person = bool(set(re.findall(r"[a-z']+", low)) & _FIRST_PERSON)
         number = re.search(r"\b(?:what|which) year\b|\bwhen\b|\bhow (?:many|much|old|long)\b", low)
         return cls(question, q_terms, names, first_person, bool(number))
 
 
-def _candidates(sentence: str, q: _Question) -> list[_Candidate]:
+def _candidates(sentence: str, q: _Question) -> list[Span]:
     """Spans of the sentence the question does not already hold, old values left out."""
     q_low = q.text.lower()
-    found = _entity_runs(sentence)
+    found = entity_runs(sentence)
     for regex in (_YEAR_RE,) if "year" in q_low else (_DATE_RE, _NUMBER_RE):
-        found += [_Candidate(m.group(), m.start(), 3) for m in regex.finditer(sentence)]
+        found += [Span(m.group(), m.start(), 3) for m in regex.finditer(sentence)]
     found += [
-        _Candidate(core, start, 1)
-        for start, _, core in _words(sentence)
-        if core.isalpha() and len(core) > 2 and not core[:1].isupper() and not _is_plain(core)
+        Span(core, start, 1)
+        for start, _, core in word_spans(sentence)
+        if core.isalpha() and len(core) > 2 and not core[:1].isupper() and not is_plain(core)
     ]
     changed = has_change_cue(sentence)
     out = []
@@ -239,14 +121,14 @@ def _candidates(sentence: str, q: _Question) -> list[_Candidate]:
     return out
 
 
-def _best_candidate(sentence: str, q: _Question, exclude: Sequence[str] = ()) -> _Candidate | None:
+def _best_candidate(sentence: str, q: _Question, exclude: Sequence[str] = ()) -> Span | None:
     """Rank by kind (numbers first for when/how-many), then closeness to question words."""
     cands = [
         c for c in _candidates(sentence, q) if not any(terms(c.text) <= terms(e) for e in exclude)
     ]
-    anchors = [start for start, _, core in _words(sentence) if stem(core) in q.terms]
+    anchors = [start for start, _, core in word_spans(sentence) if stem(core) in q.terms]
 
-    def key(cand: _Candidate) -> tuple[float, float, int]:
+    def key(cand: Span) -> tuple[float, float, int]:
         # Numbers and dates outrank names only when asked for ("which club" is no birth date).
         kind = cand.kind if q.wants_number else {3: 1.5}.get(cand.kind, cand.kind)
         distance = min((abs(cand.start - a) for a in anchors), default=0)
@@ -262,22 +144,31 @@ class _Sentence:
     index: int
     first_person: bool
     cue: bool
+    said: dt.date | None = None
+    """The day it was said, when its passage carries a date stamp."""
 
 
 def _sentences(passages: Sequence[str]) -> list[_Sentence]:
     """Every sentence of every passage, in order. A sentence of a paragraph also holds the
-    words of the paragraph's topic (its first name), so "She studied at X" is about her."""
+    words of the paragraph's topic (its first name), so "She studied at X" is about her.
+    A stamp alone on a line dates the passage's later lines; one in front dates its line."""
     out: list[_Sentence] = []
-    # Each line is its own paragraph: a tool message lists one memory per line.
-    paragraphs = [line for p in passages for line in clean_passage(p).splitlines()]
-    for paragraph in paragraphs:
-        sentences = split_sentences(paragraph)
-        runs = _entity_runs(sentences[0]) if len(sentences) > 1 else []
-        topic = terms(runs[0].text) if runs else frozenset()
-        for text in sentences:
-            tokens = set(content_tokens(text)) | set(re.findall(r"[a-z']+", text.lower()))
-            first_person, cue = bool(tokens & _FIRST_PERSON), has_change_cue(text)
-            out.append(_Sentence(text, terms(text) | topic, len(out), first_person, cue))
+    for passage in passages:
+        said = None
+        # Each line is its own paragraph: a tool message lists one memory per line.
+        for line in clean_passage(passage).splitlines():
+            day, paragraph = parse_stamp(line)
+            if day is not None and not paragraph.strip():
+                said = day
+                continue
+            sentences = split_sentences(paragraph)
+            runs = entity_runs(sentences[0]) if len(sentences) > 1 else []
+            topic = terms(runs[0].text) if runs else frozenset()
+            for text in sentences:
+                tokens = set(content_tokens(text)) | set(re.findall(r"[a-z']+", text.lower()))
+                first_person, cue = bool(tokens & _FIRST_PERSON), has_change_cue(text)
+                out.append(_Sentence(text, terms(text) | topic, len(out), first_person, cue,
+                                     day or said))
     return out
 
 
@@ -315,7 +206,7 @@ def _pick_option(question: str, sents: Sequence[_Sentence]) -> str | None:
     match = re.search(r",\s*([^,?]+?)\s+or\s+([^,?]+?)\s*\?*$", question)
     if not match:
         return None
-    options, years = (match.group(1).strip(_STRIP), match.group(2).strip(_STRIP)), []
+    options, years = (match.group(1).strip(STRIP), match.group(2).strip(STRIP)), []
     for option in options:
         said = [s for s in sents if terms(option) and terms(option) <= s.terms]
         years.append(next((int(y) for s in said for y in _YEAR_RE.findall(s.text)), None))
@@ -340,9 +231,16 @@ def read(question: str, passages: Sequence[str]) -> Reading:
     option = _pick_option(question, sents)
     if option is not None:
         return Reading(option)
+    if _WHEN_RE.match(question) and ranked[0].said is not None:
+        return Reading(resolve_when(ranked[0].text, ranked[0].said), (), (ranked[0].text,))
     if question.split()[0].lower() in _AUXILIARIES:
         # Yes/no questions: "yes" is the more common answer in multi-hop QA sets.
         return Reading("yes", (), (ranked[0].text,))
+    if _LIST_RE.match(question):
+        items = dict.fromkeys(c for s in ranked[:_LIST_ITEMS] if (c := _list_item(q, s)))
+        return Reading(", ".join(items) or UNKNOWN, (), tuple(s.text for s in ranked[:4]))
+    if _CLAUSE_RE.match(question):
+        return Reading(_clause(q, ranked[0]) or UNKNOWN, (), (ranked[0].text,))
     for start in ranked[:3]:
         cand = _best_candidate(start.text, q)
         if cand is not None:
@@ -350,7 +248,64 @@ def read(question: str, passages: Sequence[str]) -> Reading:
     return Reading(UNKNOWN)
 
 
-def _follow(q: _Question, sents: Sequence[_Sentence], start: _Sentence, cand: _Candidate
+# Questions whose answer is when the thing happened, read off the sentence's date stamp.
+_WHEN_RE = re.compile(r"\s*(?:when\b|(?:in )?what (?:date|month|day)\b|how long ago\b)", re.I)
+# "Why ...", "How did X feel", "What did X do": the answer is a clause, not a name.
+_CLAUSE_RE = re.compile(r"\s*(?:why|how (?:did|does|do|is|was|has|have|can|could|would)|what "
+                        r"(?:did|does|do|has|have|had|would|could|can|might|will))\b", re.I)
+# "What activities does X do": a list, one item from each of the best sentences.
+_LIST_RE = re.compile(r"\s*(?:what|which) (?:kinds? of |types? of )?[a-z]+s "
+                      r"(?:do|does|did|has|have|had)\b", re.I)
+_LIST_ITEMS = 4
+_CLAUSE_WORDS = 8
+_SPEAKER_RE = re.compile(r"^[A-Z][\w'-]*(?: [A-Z][\w'-]*)?: ")
+_PHOTO_RE = re.compile(r"\[shares a photo:[^\]]*\]")
+_CLAUSE_SPLIT_RE = re.compile(r"(?<=[,;:!?.])\s+|\s+[-–—]+\s+|\s+(?=(?:because|but|so|which)\b)")
+
+
+def _clause(q: _Question, s: _Sentence, limit: int = _CLAUSE_WORDS) -> str | None:
+    """The clause of ``s`` that answers: the one holding most question words (the next one
+    when it says nothing else), without the question's words, at most ``limit`` words.
+
+    >>> q = _Question.of("What did the charity race raise awareness for?")
+    >>> _clause(q, _sentences(["Mel: I ran a charity race for mental health. So fun!"])[0])
+    'ran a for mental health'
+    """
+    text = _PHOTO_RE.sub("", _SPEAKER_RE.sub("", s.text))
+    parts = [p for p in _CLAUSE_SPLIT_RE.split(text) if p.strip()]
+    if not parts:
+        return None
+
+    def key(part: str) -> tuple[int, bool, int]:
+        said = terms(part)
+        return (len(said & q.terms), bool(said - q.terms), -abs(len(part.split()) - 6))
+
+    best = max(parts, key=key)
+    if not terms(best) - q.terms and parts.index(best) + 1 < len(parts):
+        best = parts[parts.index(best) + 1]
+    kept = [w for w in best.split() if stem(w.strip(STRIP)) not in q.terms]
+    while kept and _bare(kept[0]) in _FILLERS:
+        kept.pop(0)
+    kept = kept[:limit]
+    while kept and _bare(kept[-1]) in STOPWORDS:
+        kept.pop()
+    return " ".join(kept).strip(STRIP) or None
+
+
+_FILLERS = STOPWORDS | COMMON_WORDS | QUESTION_WORDS
+
+
+def _list_item(q: _Question, s: _Sentence) -> str | None:
+    """One item of a list answer: the sentence's best span, else a short clause."""
+    cand = _best_candidate(s.text, q)
+    return cand.text if cand is not None else _clause(q, s, 3)
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"\W", "", word.lower())
+
+
+def _follow(q: _Question, sents: Sequence[_Sentence], start: _Sentence, cand: Span
             ) -> Reading:
     """Follow the chain from the first sentence's entity while a bridge sentence exists."""
     chain, used = [cand.text], {start.index}

@@ -4,8 +4,11 @@ Stages 1 and 2 are sessions: each step hands the turns new since the last step t
 ``ingest`` (with ``session_end`` on the session's last step), which plans tool calls; the
 stage is ended with an answer once no new turn arrives. Stage 3 asks ``recall`` for
 retrieval calls, step after step, until it returns none (or one step is left), then
-answers from the retrieved memories, ``extra_passages`` and the context, with the
-extractive reader (rule mode) or the LLM (LLM mode).
+answers from what those retrievals returned (``memory_passages``: each memory with the day
+it was said, for systems that keep it), ``extra_passages`` and the context, with the
+extractive reader (rule mode) or the LLM (LLM mode). Memories retrieved in Stages 1-2 are
+not read at answer time: they left the context with it, so an answer rests on what the
+system's own question-time retrieval brings back.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from agemem_env.core import ToolCall
 from agemem_env.embed import Embedder
 from agemem_env.memory.summarise import SUMMARY_PREFIX
 from agents.llm import ChatBackend
-from agents.observation import rounds_per_stage
+from agents.observation import memory_id_number, rounds_per_stage
 from agents.protocol import TaskInfo
 from agents.reader import answer_question, split_sentences
-from baselines.common import MAX_CALLS, MemoryMirror, Plan, Similarity
+from agents.reader_dates import dated, session_date
+from baselines.common import MAX_CALLS, Memory, MemoryMirror, Plan, Similarity
 from baselines.llm_steps import LLMSteps
 
 _MARKUP_RE = re.compile(r"<(tool_call|think|answer)>.*?(?:</\1>|$)|<[^>]{0,40}>", re.S)
@@ -44,6 +48,8 @@ class MemoryBaseline:
     """
 
     name = "baseline"
+    keeps_dates = False
+    """Memories carry the day they were said (metadata ``date``), shown with them."""
 
     def __init__(
         self,
@@ -67,6 +73,7 @@ class MemoryBaseline:
         self._question: str | None = None
         self._recall_round = 0
         self._rounds = 5
+        self._said: str | None = None
 
     @property
     def fallbacks(self) -> dict[str, int]:
@@ -80,7 +87,7 @@ class MemoryBaseline:
                              f"{task_info.action_mode!r}: make the env with action_mode='text'")
         self.mirror = MemoryMirror()
         self._last_calls, self._last_keys = [], []
-        self._question, self._recall_round = None, 0
+        self._question, self._recall_round, self._said = None, 0, None
         self.on_reset()
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> str:
@@ -126,6 +133,31 @@ class MemoryBaseline:
         """Text besides retrieved memories and the context that the answer may use."""
         return []
 
+    def reads(self, memory: Memory) -> bool:
+        """Whether a retrieved memory is read at answer time (all of them by default)."""
+        return True
+
+    def memory_passages(self) -> list[str]:
+        """What the question-time retrievals returned, oldest first, each memory with its
+        date where the system keeps one; memories ``reads`` refuses are left out."""
+        out = []
+        for mem_id in sorted(self.mirror.retrieved, key=memory_id_number):
+            content = self.mirror.retrieved[mem_id]
+            entry = self.mirror.entries.get(mem_id, Memory(content))
+            if self.reads(entry):
+                out.append(dated(content, entry.metadata.get("date")))
+        return out
+
+    def date_of(self, turn: str) -> str | None:
+        """The day ``turn`` was said: its session stamp, else the last one seen (None when
+        the system keeps no dates or the conversation has none)."""
+        self._said = session_date(turn) or self._said
+        return self._said if self.keeps_dates else None
+
+    def meta(self, kind: str, date: str | None) -> dict[str, Any]:
+        """A new memory's metadata: its kind, and its date when known."""
+        return {"kind": kind, "date": date} if date else {"kind": kind}
+
     # ----------------------------------------------------------------- the loop
     def _session_step(self, observation: dict[str, Any]
                       ) -> tuple[list[ToolCall], list[int], str | None]:
@@ -155,6 +187,7 @@ class MemoryBaseline:
         if self._question is None:
             users = [m["content"] for m in messages if m["role"] == "user"]
             self._question = users[-1] if users else ""
+            self.mirror.retrieved.clear()  # read only what the question brings back
         round_index, self._recall_round = self._recall_round, self._recall_round + 1
         if round_index < self._rounds - 1:
             calls = self.recall(self._question, round_index)[:MAX_CALLS]
@@ -162,7 +195,7 @@ class MemoryBaseline:
                 return calls, None
         others = [_readable(m["content"]) for m in messages
                   if m["role"] == "user" and m["content"] != self._question]
-        passages = self.mirror.retrieved_passages() + self.extra_passages(self._question) + others
+        passages = self.memory_passages() + self.extra_passages(self._question) + others
         if self.llm is not None:
             return [], self.llm.answer(self._question, passages)
         return [], answer_question(self._question, passages)

@@ -5,7 +5,9 @@ Each message becomes a note: its content plus keywords, tags and a one-line cont
 generation), and may rewrite those neighbours' tags and context (memory evolution); the
 rewrite is an Update_memory of the neighbour's metadata, its content kept. At question
 time the top-k notes are retrieved, then the notes they link to (one more step of
-retrievals, each by the linked note's own text).
+retrievals, each by the linked note's own text). A note keeps its timestamp (the day its
+message was said), and a note that evolution marked "outdated" is not read at answer time:
+its own context says a newer note superseded it.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ class AMemAgent(MemoryBaseline):
     """
 
     name = "amem"
+    keeps_dates = True
 
     def __init__(self, backend: Any = None, seed: int = 0, *, link_k: int = 3,
                  link_floor: float = 0.25, max_follow: int = 4, chunk_chars: int = 1500,
@@ -156,16 +159,22 @@ class AMemAgent(MemoryBaseline):
     def ingest(self, turns: list[str], plan: Plan, stage: int, session_end: bool) -> None:
         """A note per message (per chunk of a long one): construct, link, evolve."""
         for turn in turns:
+            date = self.date_of(turn)
             for piece in chunks(turn, self.chunk_chars):
-                self.add_note(piece, plan)
+                self.add_note(piece, plan, date)
 
-    def add_note(self, content: str, plan: Plan) -> Key:
+    def reads(self, memory: Memory) -> bool:
+        """Every note but those evolution marked outdated."""
+        return "outdated" not in memory.metadata.get("tags", ())
+
+    def add_note(self, content: str, plan: Plan, date: str | None = None) -> Key:
         """Plan the note's Add_memory and its neighbours' evolution; returns its key."""
         note = self.construct(content)
         view = {k: m for k, m in plan.view().items() if m.metadata.get("kind") == "note"}
         near = [k for k, _ in self.similarity.top(content, view, self.link_k, self.link_floor)]
-        meta = {"kind": "note", "keywords": list(note.keywords), "context": note.context,
-                "tags": list(note.tags), "links": [k for k in near if isinstance(k, str)]}
+        meta = {**self.meta("note", date), "keywords": list(note.keywords),
+                "context": note.context, "tags": list(note.tags),
+                "links": [k for k in near if isinstance(k, str)]}
         key = plan.add(content, meta)
         self.links[key] = set(near)
         for k in near:

@@ -28,6 +28,8 @@ class AtomMemAgent(Mem0Agent):
     Args:
         read_queries: Most Read queries in one step (the question first, then its
             entities; later rounds, the bridged entities).
+        read_rounds: Most Stage-3 steps of reading before the answer (without a cap, a
+            long conversation offers a new entity to read about every round).
         **options: See ``Mem0Agent`` and ``MemoryBaseline``.
 
     >>> AtomMemAgent().name
@@ -38,11 +40,12 @@ class AtomMemAgent(Mem0Agent):
     memory_kind = "atom"
 
     def __init__(self, backend: Any = None, seed: int = 0, *, read_queries: int = 3,
-                 **options: Any) -> None:
+                 read_rounds: int = 3, **options: Any) -> None:
         super().__init__(backend, seed, **options)
-        if read_queries < 1:
-            raise ValueError(f"read_queries must be >= 1, got {read_queries}")
-        self.read_queries = read_queries
+        if read_queries < 1 or read_rounds < 1:
+            raise ValueError(f"read_queries and read_rounds must be >= 1, got {read_queries}, "
+                             f"{read_rounds}")
+        self.read_queries, self.read_rounds = read_queries, read_rounds
         self._asked: set[str] = set()
 
     def on_reset(self) -> None:
@@ -59,7 +62,9 @@ class AtomMemAgent(Mem0Agent):
 
     def recall(self, question: str, round_index: int) -> list[ToolCall]:
         """Read with several queries: the question and its entities, then the entities the
-        retrieved memories lead to; none left means answer now."""
+        retrieved memories lead to; none left (or ``read_rounds`` done) means answer now."""
+        if round_index >= self.read_rounds:
+            return []
         if round_index == 0:
             queries = [question[:QUERY_CHARS], *entity_spans(question)]
         else:

@@ -16,7 +16,7 @@ from typing import Any
 
 from agemem_env.core import ToolCall
 from baselines.agent_base import MemoryBaseline
-from baselines.common import Key, Plan
+from baselines.common import MAX_CALLS, Key, Plan
 from baselines.llm_steps import BadReply
 from baselines.rules import retraction_topic, rule_event, rule_facts, terms
 
@@ -105,7 +105,8 @@ class LangMemAgent(MemoryBaseline):
             ``SummarizationNode`` summarises past a token limit).
         max_session_chars: Manage a session early once its buffered turns pass this
             many characters (a LoCoMo stage holds many sessions).
-        **options: See ``MemoryBaseline``.
+        **options: See ``MemoryBaseline`` (``top_k`` is 10 here, the default ``limit`` of
+            LangMem's ``search_memory``).
 
     >>> LangMemAgent().name
     'langmem'
@@ -116,6 +117,8 @@ class LangMemAgent(MemoryBaseline):
     def __init__(self, backend: Any = None, seed: int = 0, *, enable_deletes: bool = False,
                  search_k: int = 3, summary_tokens: int = 1024,
                  max_session_chars: int = 4000, **options: Any) -> None:
+        # LangMem's search_memory tool returns 10 memories unless told otherwise.
+        options.setdefault("top_k", 10)
         super().__init__(backend, seed, **options)
         if search_k < 1 or summary_tokens < 1:
             raise ValueError(f"search_k and summary_tokens must be >= 1, got {search_k}, "
@@ -133,7 +136,8 @@ class LangMemAgent(MemoryBaseline):
         """Buffer the turns; at the session's end, extract and consolidate."""
         self._session += turns
         # A long session is managed in parts, so that its writes fit one step's calls.
-        too_long = sum(map(len, self._session)) > self.max_session_chars
+        too_long = (sum(map(len, self._session)) > self.max_session_chars
+                    or sum(len(rule_facts(t)) for t in self._session) > MAX_CALLS - 4)
         if (session_end or too_long) and self._session:
             self.manage(self._session, plan)
             self._session = []

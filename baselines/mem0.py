@@ -4,7 +4,9 @@ For each new message: (1) extract candidate facts; (2) for each fact, search the
 similar stored memories; (3) one decision over all facts against those memories, each
 fact becoming ADD, UPDATE (of a memory id), DELETE (of a memory id) or NONE; memory ids
 are shown to the LLM as small integers ("0", "1", ...) and mapped back. Question time
-retrieves the top-k memories. Every write goes through the env's tools.
+retrieves the top-k memories. Each memory keeps the day its message was said
+(``created_at`` in Mem0; the session stamp here), and answers read memories with their
+dates, as Mem0's LoCoMo answer prompt does. Every write goes through the env's tools.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ class Mem0Agent(MemoryBaseline):
 
     Args:
         search_k: Similar memories searched per fact (Mem0 v1 uses 5).
+        updates: False makes a store that never updates (an ablation, not Mem0): an
+            UPDATE or DELETE decision adds the new statement instead, so every old value
+            stays beside it, as in a store of raw messages.
         **options: See ``MemoryBaseline``.
 
     >>> Mem0Agent().name
@@ -114,19 +119,22 @@ class Mem0Agent(MemoryBaseline):
 
     name = "mem0"
     memory_kind = "fact"
+    keeps_dates = True
 
     def __init__(self, backend: Any = None, seed: int = 0, *, search_k: int = 5,
-                 **options: Any) -> None:
+                 updates: bool = True, **options: Any) -> None:
         super().__init__(backend, seed, **options)
         if search_k < 1:
             raise ValueError(f"search_k must be >= 1, got {search_k}")
-        self.search_k = search_k
+        self.search_k, self.updates = search_k, updates
 
     def ingest(self, turns: list[str], plan: Plan, stage: int, session_end: bool) -> None:
-        """The step's new messages as one ``add``: extract facts, search, decide, apply."""
-        facts = self.extract("\n".join(turns)) if turns else []
-        if facts:
-            self.apply(self.decide(facts, plan), plan)
+        """Each new message as one ``add``: extract facts, search, decide, apply."""
+        for turn in turns:
+            date = self.date_of(turn)
+            facts = self.extract(turn)
+            if facts:
+                self.apply(self.decide(facts, plan), plan, date)
 
     def extract(self, turn: str) -> list[str]:
         """Candidate facts of one message (LLM, else the rule extractor)."""
@@ -154,14 +162,17 @@ class Mem0Agent(MemoryBaseline):
                                lambda: decide_rule(facts, old, near))
         return actions, id_map
 
-    def apply(self, decision: tuple[list[Action], dict[str, Key]], plan: Plan) -> None:
-        """Turn the actions into planned tool calls."""
+    def apply(self, decision: tuple[list[Action], dict[str, Key]], plan: Plan,
+              date: str | None = None) -> None:
+        """Turn the actions into planned tool calls; an update takes the new date."""
         actions, id_map = decision
         for action in actions:
-            if action.event == "ADD":
-                plan.add(action.text, {"kind": self.memory_kind})
+            if action.event == "ADD" or (action.event != "NONE" and not self.updates):
+                plan.add(action.text, self.meta(self.memory_kind, date))
             elif action.event == "UPDATE":
-                plan.update(id_map[action.id], action.text)
+                key = id_map[action.id]
+                meta = {**plan.view()[key].metadata, "date": date} if date else None
+                plan.update(key, action.text, meta)
             elif action.event == "DELETE":
                 plan.delete(id_map[action.id])
 

@@ -6,8 +6,8 @@ relation, object) kept in a networkx multigraph. A new triple that gives an exis
 and in the store, marked ``valid: false`` (Update_memory of its metadata), and is never
 read again. Every triple is stored too (Add_memory, ``kind: relation``), so the env's
 memory metrics see the graph. At question time the entities of the question are looked
-up in the graph; their valid neighbourhood (two hops) is retrieved from the store and
-read together with the top-k vector memories.
+up in the graph; their valid neighbourhood (``hops`` edges, followed both ways) is
+retrieved from the store and read together with the top-k vector memories.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ import networkx as nx
 
 from agemem_env.core import ToolCall
 from agents.reader import entity_spans, terms
+from agents.reader_dates import dated
 from baselines.common import Key, Plan
 from baselines.llm_steps import BadReply
 from baselines.mem0 import Mem0Agent
-from baselines.rules import Triple, rule_triple, same_voice
+from baselines.rules import USER, Triple, rule_triple, same_voice
 
 RELATIONS_SYSTEM = (
     "Extract entity relations from the fact. Use \"user\" for the speaker. Return JSON only: "
     "{\"relations\": [{\"source\": \"...\", \"relation\": \"...\", \"destination\": \"...\"}]}."
 )
-USER = "user"
 
 
 def read_triples(value: Any, facts: list[str]) -> list[Triple]:
@@ -89,7 +89,7 @@ class Mem0gAgent(Mem0Agent):
 
     name = "mem0g"
 
-    def __init__(self, backend: Any = None, seed: int = 0, *, hops: int = 2, **options: Any
+    def __init__(self, backend: Any = None, seed: int = 0, *, hops: int = 3, **options: Any
                  ) -> None:
         super().__init__(backend, seed, **options)
         if hops < 1:
@@ -110,13 +110,15 @@ class Mem0gAgent(Mem0Agent):
                     self.graph.add_edge(u, v, key=ids[key], **data)
 
     def ingest(self, turns: list[str], plan: Plan, stage: int, session_end: bool) -> None:
-        """Mem0's vector pipeline, then the graph update for each fact."""
-        facts = self.extract("\n".join(turns)) if turns else []
-        if not facts:
-            return
-        self.apply(self.decide(facts, plan), plan)
-        for triple in self.triples(facts):
-            self.add_triple(triple, plan)
+        """Mem0's vector pipeline, then the graph update for each fact, message by message."""
+        for turn in turns:
+            date = self.date_of(turn)
+            facts = self.extract(turn)
+            if not facts:
+                continue
+            self.apply(self.decide(facts, plan), plan, date)
+            for triple in self.triples(facts):
+                self.add_triple(triple, plan, date)
 
     def triples(self, facts: list[str]) -> list[Triple]:
         """The facts' relations (LLM, else the rule reader of one triple per fact)."""
@@ -126,7 +128,7 @@ class Mem0gAgent(Mem0Agent):
         return self.llm.ask("relations", RELATIONS_SYSTEM, "\n".join(facts),
                             lambda v: read_triples(v, facts), lambda: rule)
 
-    def add_triple(self, triple: Triple, plan: Plan) -> None:
+    def add_triple(self, triple: Triple, plan: Plan, date: str | None = None) -> None:
         """Mark what the triple supersedes obsolete, then add it (unless already there)."""
         for u, v, key in conflicts(self.graph, triple):
             data = self.graph.edges[u, v, key]
@@ -137,7 +139,8 @@ class Mem0gAgent(Mem0Agent):
                 d["relation"] == triple.relation and d["valid"]
                 for d in self.graph.get_edge_data(triple.subject, triple.object).values()):
             return
-        data = {"relation": triple.relation, "valid": True, "evidence": triple.evidence}
+        data = {"relation": triple.relation, "valid": True, "evidence": triple.evidence,
+                "date": date}
         key = plan.add(triple.evidence, _edge_meta(triple.subject, triple.object, data))
         self.graph.add_edge(triple.subject, triple.object, key=key, **data)
 
@@ -155,14 +158,16 @@ class Mem0gAgent(Mem0Agent):
         return calls
 
     def extra_passages(self, question: str) -> list[str]:
-        """The valid edges of the neighbourhood, oldest first."""
+        """The valid edges among the neighbourhood, oldest first, each with its date."""
         nodes = set(self.neighbourhood(question))
-        edges = [d["evidence"] for u, _, d in self.graph.edges(data=True)
-                 if u in nodes and d["valid"]]
+        edges = [dated(d["evidence"], d.get("date")) for u, v, d in self.graph.edges(data=True)
+                 if u in nodes and v in nodes and d["valid"]]
         return list(dict.fromkeys(edges))
 
     def neighbourhood(self, question: str) -> list[str]:
-        """Nodes within ``hops`` valid edges of the entities the question names."""
+        """Nodes within ``hops`` valid edges of the entities the question names; edges are
+        followed both ways, as Mem0's graph search returns a node's relations as source and
+        as destination."""
         q_terms = terms(question)
         names = [terms(n) for n in entity_spans(question)]
 
@@ -172,18 +177,25 @@ class Mem0gAgent(Mem0Agent):
             own = terms(node)
             return bool(own) and (own <= q_terms or any(x and x <= own for x in names))
 
-        start = [n for n in self.graph.nodes if named(n)]
-        seen, frontier = list(start), list(start)
-        for _ in range(self.hops - 1):
-            nxt = [v for u in frontier for _, v, d in self.graph.out_edges(u, data=True)
-                   if d["valid"] and v not in seen]
+        seen = [n for n in self.graph.nodes if named(n)]
+        frontier = list(seen)
+        for _ in range(self.hops):
+            # The user is everyone's neighbour: a walk through them would reach everything.
+            nxt = [w for u in frontier for w in self._valid_neighbours(u)
+                   if w not in seen and w != USER]
             seen += list(dict.fromkeys(nxt))
             frontier = nxt
         return seen
+
+    def _valid_neighbours(self, node: str) -> list[str]:
+        out = [v for _, v, d in self.graph.out_edges(node, data=True) if d["valid"]]
+        return out + [u for u, _, d in self.graph.in_edges(node, data=True) if d["valid"]]
 
 
 def _edge_meta(subject: str, obj: str, data: dict[str, Any]) -> dict[str, Any]:
     """An edge as store metadata (JSON-safe)."""
     meta = {"kind": "relation", "subject": subject, "relation": data["relation"],
             "object": obj, "valid": data["valid"]}
+    if data.get("date"):
+        meta["date"] = data["date"]
     return json.loads(json.dumps(meta))

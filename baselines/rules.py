@@ -29,8 +29,9 @@ _FACT_WORDS = frozenset("favourite favorite prefer prefers allergic named love l
 _FIRST_PERSON_RE = re.compile(r"\b(?:i|me|my|mine|i'm|i've)\b", re.IGNORECASE)
 _SESSION_HEAD_RE = re.compile(r"^\(([^()]{3,80})\)$")
 
-# The rules read the same sentences again and again (every fact against every candidate).
-terms = functools.lru_cache(maxsize=65536)(reader.terms)
+# The rules read the same sentences again and again (every fact against every candidate):
+# the reader caches terms, and entity spans are cached here.
+terms = reader.terms
 
 
 @functools.lru_cache(maxsize=65536)
@@ -48,10 +49,14 @@ def units(turn: str) -> list[str]:
 
     Each line is read on its own (a LoCoMo session is one line per utterance); a line
     "Topic: sentences" (a speaker, or "I was reading about X:") prefixes every sentence
-    with its topic, so "He was born in 1950." still says whom it is about once stored.
+    with its topic, so "He was born in 1950." still says whom it is about once stored; a
+    sentence that speaks of "they" or "she" before naming anyone gets the last name of the
+    sentence before it as its topic.
 
     >>> units("I was reading about Jeff Porcaro: He was a drummer. He played in Toto.")
     ['Jeff Porcaro: He was a drummer.', 'Jeff Porcaro: He played in Toto.']
+    >>> units("I had lunch with Zora Duarte. These days they work at Corvina Foods.")[1]
+    'Zora Duarte: These days they work at Corvina Foods.'
     """
     out: list[str] = []
     for line in (x.strip() for x in turn.splitlines()):
@@ -73,17 +78,39 @@ def units(turn: str) -> list[str]:
             # "It's tennis, without a doubt." continues the sentence before it.
             if merged and not informative(sentence) and len(sentence.split()) <= 12:
                 merged[-1] += " " + sentence
+            elif merged and not topic and (name := _antecedent(merged[-1], sentence)):
+                merged.append(f"{name}: {sentence}")
             else:
                 merged.append(sentence)
         out += [f"{topic}: {s}" if topic else s for s in merged]
     return out
 
 
+_PRONOUN_RE = re.compile(r"\b(?:they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
+
+
+def _antecedent(before: str, sentence: str) -> str | None:
+    """The name a pronoun of ``sentence`` stands for: the last name of the sentence
+    ``before``, when ``sentence`` says "they" (or he, she...) before naming anyone."""
+    pronoun = _PRONOUN_RE.search(sentence)
+    names = entity_spans(sentence)
+    if pronoun is None or (names and sentence.find(names[0]) < pronoun.start()):
+        return None
+    earlier = [n for n in entity_spans(before.partition(": ")[2] or before) if " " in n]
+    return earlier[-1] if earlier else None
+
+
 def informative(sentence: str) -> bool:
     """Whether a sentence states a fact worth keeping: it names something, holds a
-    number, or is a personal preference ("my favourite drink is chai")."""
+    number, or is a personal preference ("my favourite drink is chai").
+
+    >>> informative("Weekends go by far too quickly."), informative("Caroline: I went.")
+    (False, True)
+    """
     words = set(re.findall(r"[a-z']+", sentence.lower()))
-    if entity_spans(sentence) or re.search(r"\d", sentence):
+    # A lone capitalised first word ("Weekends go by fast") is no name; a speaker is.
+    first = sentence.split()[0].strip("\"'(") if sentence.split() else ""
+    if any(n != first for n in entity_spans(sentence)) or re.search(r"\d", sentence):
         return True
     return bool(words & _FACT_WORDS) and bool(_FIRST_PERSON_RE.search(sentence))
 
@@ -158,7 +185,7 @@ def rule_event(fact: str, memory: str) -> str:
     >>> rule_event("Forget what I said about where Dana works.", "Dana works at Veltrix.")
     'DELETE'
     """
-    new, old = terms(fact), terms(memory)
+    new, old = _content(fact), _content(memory)
     if (topic := retraction_topic(fact)) is not None:
         # The names in the topic must all be in the memory, and one more word besides.
         need = _all_terms(entity_spans(topic))
@@ -179,6 +206,15 @@ def rule_event(fact: str, memory: str) -> str:
     return "ADD"
 
 
+_COMMON_STEMS = frozenset(stem(w) for w in COMMON_WORDS)
+
+
+@functools.lru_cache(maxsize=65536)
+def _content(text: str) -> frozenset[str]:
+    """Terms that say what a statement is about: "these *days*" or "I *think*" say nothing."""
+    return terms(text) - _COMMON_STEMS
+
+
 def _all_terms(texts: Iterable[str]) -> frozenset[str]:
     return frozenset().union(*(terms(t) for t in texts))
 
@@ -195,8 +231,9 @@ class Triple:
 
 
 def rule_triple(sentence: str) -> Triple | None:
-    """Subject (a name, or "user" for first-person statements), object (the newest name or
-    value), relation (the remaining content words, stemmed); None when nothing fits.
+    """Subject (a name that acts, else the speaker, else "user" for first-person
+    statements), object (the newest name or value), relation (the remaining content words,
+    stemmed); None when nothing fits.
 
     >>> rule_triple("Pablo Horvat lives in Lisbon now, they left Chennai.")  # doctest: +ELLIPSIS
     Triple(subject='Pablo Horvat', relation='liv', object='Lisbon', evidence='Pablo Horvat ...')
@@ -204,23 +241,34 @@ def rule_triple(sentence: str) -> Triple | None:
     'climbing'
     >>> rule_triple("Caroline: I went to the Riverside Gallery.").subject
     'Caroline'
+    >>> t = rule_triple("My friend Elena Eriksen works at Ulvane Foods.")
+    >>> t.subject, t.relation, t.object
+    ('Elena Eriksen', 'work', 'Ulvane Foods')
     """
     if _PAST_RE.search(sentence):
         return None  # a recollection ("back when X was...") states no current relation
     olds = set(old_values(sentence))
     names = [n for n in entity_spans(sentence) if n not in olds]
+    head = re.match(r"([^:]{2,40}): ", sentence)
     lead = _LEAD_WORD_RE.match(sentence)
     speaker = None
-    if names and lead and lead.group().startswith(names[0]):
-        # "Caroline: I went ..." is Caroline speaking; "Correction on ..." is no subject.
-        speaker = names.pop(0) if lead.group().endswith(":") else None
-        if speaker is None:
-            names.pop(0)
+    if names and head and head.group(1) == names[0]:
+        speaker = names.pop(0)  # "Caroline: I went ...", or the topic of "they work at"
+    elif names and lead and lead.group().startswith(names[0]):
+        names.pop(0)  # "Correction on ..." names no subject
+    # A name that does something ("X works", "X's dog") is the subject, whoever speaks.
+    acting = next((n for n in names if re.search(rf"{re.escape(n)}(?:'s\b|\s+{_VERB})", sentence)),
+                  None)
     first_person = bool(_FIRST_PERSON_RE.search(sentence))
-    subject = "user" if first_person and not (names and sentence.find(names[0]) < 3) else None
-    subject = speaker if speaker and first_person else subject
-    if subject is None and names:
-        subject = names.pop(0)
+    if acting is not None:
+        subject = acting
+        names.remove(acting)
+    elif speaker is not None:
+        subject = speaker
+    elif first_person:
+        subject = USER
+    else:
+        subject = names.pop(0) if names else None
     values = names or [w for w in _copula_values(sentence) if w not in olds]
     if subject is None or not values:
         return None
@@ -233,6 +281,9 @@ def rule_triple(sentence: str) -> Triple | None:
     return Triple(subject, "_".join(relation), obj, sentence)
 
 
+USER = "user"  # the subject of what the speaker says of themself
+_VERB = (r"(?:is|are|was|were|has|had|have|works?|worked|lives?|lived|moved|grew|studied|"
+         r"plays?|owns?|keeps?|loves?|likes?|prefers?|joined|left|switched|started|got)\b")
 _PAST_RE = re.compile(r"\b(?:used to|back when|the days when|was still|were still)\b", re.I)
 _LEAD_WORD_RE = re.compile(r"^[A-Z][a-z]+(?::|,| on | about )")
 _BEFORE_COPULA_RE = re.compile(
