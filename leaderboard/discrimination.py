@@ -43,6 +43,8 @@ import numpy as np
 import typer
 
 from agemem_env.cli.errors import fail
+from leaderboard.board import Board
+from leaderboard.tables import Table
 
 REFERENCE_AGENTS: tuple[str, ...] = ("oracle", "random", "no-memory")
 RESAMPLES = 2000
@@ -195,6 +197,23 @@ def discrimination(results: Iterable[Mapping[str, Any]], **options: Any
 
 TABLE_HEADER = ["suite", "episodes", "agents", "pairs separated", "share", "identical pairs",
                 "MDD (80% power)", "flag"]
+
+
+def discrimination_table(board: Board) -> Table:
+    """The report's table: for each suite, how many of its ranked agents' pairs a paired
+    bootstrap separates, and the smallest difference it would find at its n."""
+    items = discrimination(
+        (board.results[agent, suite] for suite in board.suites for agent in board.agents
+         if (agent, suite) in board.results),
+        reference=tuple(board.references) or REFERENCE_AGENTS)
+    return Table(
+        "Discrimination: how well each suite tells the ranked agents apart", TABLE_HEADER,
+        table_rows(items),
+        caption=f"Pairs of ranked agents (references left out) whose paired bootstrap 95% "
+                f"interval of the mean score difference excludes 0 ({RESAMPLES} resamples, "
+                f"episodes paired by seed); identical pairs score the same on every episode; "
+                f"MDD: the smallest true difference found with {POWER:.0%} power at the "
+                f"suite's n.")
 
 
 def table_rows(items: Sequence[SuiteDiscrimination]) -> list[list[str]]:

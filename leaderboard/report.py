@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leaderboard.board import MIN_RANKED_EPISODES, Board, load_board
+from leaderboard.discrimination import discrimination_table
 from leaderboard.names import html_text, markdown_text, one_line
 from leaderboard.plots import write_plots
 from leaderboard.tables import REFERENCE_MARK, Table, all_tables, rank_labels
@@ -55,8 +56,8 @@ def write_report(out_dir: Path, results_dir: Path | None = None, notes: list[str
         agents, suites: The run's order (ties in the ranking keep it).
         agent_config: The ``AgentConfig`` whose ``references`` name the floors (default:
             the packaged agent list).
-        extra_tables: More table builders, shown after the score tables: the place of the
-            per-suite discrimination table.
+        extra_tables: More table builders, shown after the score tables and the per-suite
+            discrimination table.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -64,7 +65,7 @@ def write_report(out_dir: Path, results_dir: Path | None = None, notes: list[str
     board = load_board(results_dir, agents, suites, _references(agent_config))
     board.notes = [*(notes or []), *board.notes]
     plots = write_plots(board, out_dir / PLOTS_DIR)
-    tables = all_tables(board, extra_tables)
+    tables = all_tables(board, [discrimination_table, *(extra_tables or [])])
     md = out_dir / MARKDOWN
     md.write_text(markdown(board, tables, plots, out_dir), encoding="utf-8")
     page = out_dir / HTML

@@ -31,7 +31,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agemem_env.rewards import PRESETS
+from agemem_env.rewards import DEFAULT_PRESET, PRESETS
 from agemem_env.tasks import SOURCES, Task, load_tasks
 from agemem_env.tasks.synthetic import SyntheticConfig
 from leaderboard.config_check import (
@@ -110,7 +110,7 @@ def _check_suite_values(raw: dict[str, Any], spec: TaskSpec, where: str) -> None
         make_judge(raw.get("judge", "f1"))
     except ValueError as err:
         raise ConfigError(f"{where}: key 'judge': {err}") from err
-    if raw.get("reward_preset", "paper") not in PRESETS:
+    if raw.get("reward_preset", DEFAULT_PRESET) not in PRESETS:
         raise ConfigError(f"{where}: key 'reward_preset': unknown preset "
                           f"{raw['reward_preset']!r}; choose one of {', '.join(PRESETS)}")
     _check_env_keys(raw.get("env", {}), env_id, where)
@@ -189,7 +189,7 @@ class Suite:
     episodes: int | None = None
     """Episodes per seed; None plays every task (datasets only)."""
     judge: str = "f1"
-    reward_preset: str = "paper"
+    reward_preset: str = DEFAULT_PRESET
     embedder: str = "minilm"
     env: dict[str, Any] = field(default_factory=dict)
     """Further ``gym.make`` keyword arguments (token_budget, rounds_per_stage, ...)."""

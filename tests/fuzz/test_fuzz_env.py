@@ -206,17 +206,26 @@ def test_the_embodied_env_survives_the_same(tmp_path) -> None:
     assert counts["actions"] >= 200
 
 
-@pytest.mark.parametrize("mode, bad", [("text", None), ("text", b"<answer>x</answer>"),
-                                       ("text", 7), ("structured", 5),
-                                       ("structured", object())])
-def test_what_is_no_action_at_all_is_refused_before_any_change(mode, bad) -> None:
-    env = gym.make("AgeMem-Stage3-v0", embedder="hashing", action_mode=mode)
-    obs, _ = env.reset(seed=0)
+@pytest.mark.parametrize("bad", [None, b"<answer>x</answer>", 7])
+def test_a_text_action_that_is_no_str_is_refused_before_any_change(bad) -> None:
+    env = gym.make("AgeMem-Stage3-v0", embedder="hashing")
+    env.reset(seed=0)
     before = (env.unwrapped.steps, len(env.unwrapped.stm.messages), len(env.unwrapped.ltm))
     with pytest.raises(TypeError, match="action"):
         env.step(bad)
     after = (env.unwrapped.steps, len(env.unwrapped.stm.messages), len(env.unwrapped.ltm))
     assert before == after
+
+
+@pytest.mark.parametrize("bad", [5, object(), None, "Add_memory"])
+def test_a_structured_value_of_any_type_is_a_format_error(bad) -> None:
+    env = gym.make("AgeMem-Stage3-v0", embedder="hashing", action_mode="structured")
+    env.reset(seed=0)
+    memories = len(env.unwrapped.ltm)
+    _, reward, terminated, truncated, info = env.step(bad)
+    assert info["parse_errors"] == 1 and info["step_errors"]
+    assert len(env.unwrapped.ltm) == memories and not (terminated or truncated)
+    assert info["reward_terms"]["penalty/format"] < 0
 
 
 if __name__ == "__main__":  # make fuzz N=...: every env id, with wall time and counts
