@@ -36,7 +36,7 @@ def test_info_lists_envs_agents_presets_judges_embedders_and_suites():
     assert result.exit_code == 0, result.output
     for word in (*ENV_IDS, *EMBODIED_IDS, *AGENTS, *PRESETS, "grpo:DIR", "Filter_context",
                  "confirmation*", "context/compression", *info_tables.JUDGES,
-                 *info_tables.MEMORY_SCORERS, "minilm", "hashing", "synthetic-static",
+                 *info_tables.MEMORY_SCORERS, "minilm", "hashing", "long-horizon",
                  "hotpotqa", "locomo"):
         assert word in result.output, word
     # The weights table: paper_code's task weight is 0.5, answer_only's context weight 0.
@@ -49,7 +49,7 @@ def test_info_names_are_the_ones_the_env_accepts():
         make_judge(name)
     for name in info_tables.MEMORY_SCORERS:
         make_memory_scorer(name, embedder=None)
-    assert {suite.stem for suite in info_tables.suite_files()} >= {"synthetic-static",
+    assert {suite.stem for suite in info_tables.suite_files()} >= {"knowledge-updates",
                                                                    "hotpotqa"}
 
 

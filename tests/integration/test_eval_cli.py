@@ -23,6 +23,7 @@ class TestOracle:
 
     __test__ = False  # not a pytest class
     name = "test-oracle"
+    privileged = True  # reads the gold task
 
     def reset(self, task_info: TaskInfo) -> None:
         self.script = OracleScript(task_info.task)

@@ -28,6 +28,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 class ScriptAgent:
     """An Agent around a scripted policy (agents.registry may not exist yet)."""
 
+    privileged = True  # the scripts read the gold task
+
     def __init__(self, script_cls: type, name: str):
         self.script_cls, self.name = script_cls, name
 
@@ -60,6 +62,7 @@ class StructuredOracle:
     """Structured actions: ToolCalls and action-space dicts, several per step."""
 
     name = "structured-oracle"
+    privileged = True
 
     def reset(self, task_info: TaskInfo) -> None:
         self.task = task_info.task
