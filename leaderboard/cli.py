@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from agemem_env.cli.errors import fail
+from agemem_env.cli.quiet import VerboseOpt, quiet_libraries
 
 leaderboard_app = typer.Typer(help="Run, show, verify and submit leaderboard results.",
                               no_args_is_help=True, add_completion=False)
@@ -48,8 +49,10 @@ def run(
         help="Trained structured GRPO policy; without it the run trains one.")] = None,
     resume: Annotated[bool, typer.Option(help="Skip pairs with a valid result.")] = True,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Play every agent on every suite, then write LEADERBOARD.md, index.html and plots."""
+    quiet_libraries(verbose)
     from leaderboard.preflight import check_agents, check_suites, choose_agents
     from leaderboard.report import write_report
     from leaderboard.runner import BACKENDS, run_leaderboard
@@ -121,9 +124,11 @@ def show(
 def verify(
     files: Annotated[list[Path], typer.Argument(help="Result files or results folders.")],
     suites: SuitesOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Replay result files: rebuild each episode's env from its suite and seed, play its
     recorded actions, and compare every number. Exit code 1 if any file fails."""
+    quiet_libraries(verbose)
     from leaderboard.results import ResultError, read_result
     from leaderboard.verify import verify_result
 
@@ -155,9 +160,11 @@ def submit(
     suites: SuitesOpt = None,
     replace: Annotated[str | None, typer.Option(
         help="Digest (12+ characters) of the result this one replaces.")] = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Verify a result file by replay and copy it into OUT/results (never over another
     result unless --replace names its digest)."""
+    quiet_libraries(verbose)
     from leaderboard.submit import Rejected, file_result
 
     try:
