@@ -32,6 +32,13 @@ class LLMAgent:
         max_new_tokens: Longest completion per step.
         temperature: 0 for greedy decoding.
         name: The agent's name on the leaderboard.
+        constrained: Decode under the env's action grammar (a local back-end:
+            ``agents.llm.constraint``), so no step has a format error; None keeps the
+            back-end's own setting (``smollm2?constrained=1``).
+
+    Raises:
+        ValueError: a bad setting, or ``constrained=True`` with a back-end that cannot
+            constrain (a server or a script).
     """
 
     def __init__(
@@ -40,12 +47,17 @@ class LLMAgent:
         max_new_tokens: int = 256,
         temperature: float = 0.0,
         name: str = "llm",
+        constrained: bool | None = None,
     ):
         if max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         self.backend = make_backend(backend)
+        if constrained and not hasattr(self.backend, "constrained"):
+            raise ValueError(f"constrained decoding needs a local transformers back-end "
+                             f"('smollm2', 'hf:<id>'), not {self.backend.name!r}")
+        self.constrained = constrained
         self.max_new_tokens, self.temperature = max_new_tokens, temperature
         self.name = name
         self.usage = LLMUsage()
@@ -79,10 +91,15 @@ class LLMAgent:
             KeyError: the observation has no ``messages``.
         """
         request = self._request(observation)
-        completion = self.backend.generate(
-            request.messages, max_new_tokens=request.max_new_tokens,
-            temperature=request.temperature, seed=request.seed,
-        )
+        if request.constrained is None:
+            completion = self.backend.generate(
+                request.messages, max_new_tokens=request.max_new_tokens,
+                temperature=request.temperature, seed=request.seed,
+            )
+        else:
+            completion = generate_many(self.backend, [request])[0]
+            if isinstance(completion, Exception):
+                raise completion
         return self._take(completion)
 
     @staticmethod
@@ -112,7 +129,8 @@ class LLMAgent:
 
     def _request(self, observation: dict[str, Any]) -> ChatRequest:
         seed = None if self._seed is None else self._seed + len(self.completions)
-        return ChatRequest(observation["messages"], self.max_new_tokens, self.temperature, seed)
+        return ChatRequest(observation["messages"], self.max_new_tokens, self.temperature, seed,
+                           self.constrained)
 
     def _take(self, completion: Completion) -> str:
         self.usage.record(completion)

@@ -92,7 +92,9 @@ class LLMSteps:
 
     def _generate(self, step: str, system: str, user: str, max_new_tokens: int) -> str:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        completion = batching.generate(self.backend, messages, max_new_tokens=max_new_tokens)
+        # constrained=False: these replies are JSON or a short answer, not env actions
+        completion = batching.generate(self.backend, messages, max_new_tokens=max_new_tokens,
+                                       constrained=False)
         self.usage.record(completion)
         self.llm_usage.append(LLMCall.of(step, completion))
         return completion.text

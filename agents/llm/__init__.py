@@ -14,7 +14,9 @@ Back-end specs accepted by ``make_backend`` (and so by ``LLMAgent(backend=...)``
 
 For example ``openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-0.5B-Instruct``, or with
 options ``...#qwen?tool_format=native&max_concurrency=16`` (also ``timeout`` and
-``max_retries``; see ``OpenAICompatibleBackend``).
+``max_retries``; see ``OpenAICompatibleBackend``). Local models take
+``smollm2?constrained=1&max_batch_size=8`` (also ``reuse_prefix``; see
+``TransformersBackend``): ``constrained`` decodes the env's actions under its grammar.
 
 One spec names one back-end per process: the agents of a vector run, each made from the
 same spec, share it, so their calls can be batched (``agents.llm.base.generate_many``).
@@ -45,8 +47,20 @@ __all__ = [
 ]
 
 # Spec options of an openai: back-end -> how their text is read.
-_OPENAI_OPTIONS: dict[str, type] = {
+def _flag(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes"):
+        return True
+    if text.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(text)
+
+
+_flag.__name__ = "flag (1/0, true/false)"
+_OPENAI_OPTIONS: dict[str, Any] = {
     "tool_format": str, "max_concurrency": int, "timeout": float, "max_retries": int,
+}
+_LOCAL_OPTIONS: dict[str, Any] = {
+    "constrained": _flag, "max_batch_size": int, "reuse_prefix": _flag,
 }
 _SHARED: dict[str, ChatBackend] = {}
 _SHARED_LOCK = threading.Lock()
@@ -72,6 +86,8 @@ def make_backend(spec: str | ChatBackend) -> ChatBackend:
     'native'
     >>> make_backend("hf:HuggingFaceTB/SmolLM2-360M-Instruct").model_name
     'HuggingFaceTB/SmolLM2-360M-Instruct'
+    >>> make_backend("smollm2?constrained=1&max_batch_size=8").max_batch_size
+    8
     """
     if isinstance(spec, ChatBackend) and not isinstance(spec, str):
         return spec
@@ -85,32 +101,34 @@ def make_backend(spec: str | ChatBackend) -> ChatBackend:
 
 
 def _build(spec: str) -> ChatBackend:
-    if spec == "smollm2":
-        return TransformersBackend()
-    if spec.startswith("hf:") and spec[3:]:
-        return TransformersBackend(spec[3:])
     if spec.startswith("openai:"):
         base_url, _, model = spec[len("openai:") :].rpartition("#")
         model, _, query = model.partition("?")
         if base_url and model:
-            return OpenAICompatibleBackend(base_url, model, **_options(spec, query))
+            return OpenAICompatibleBackend(base_url, model,
+                                           **_options(spec, query, _OPENAI_OPTIONS))
+    local, _, query = spec.partition("?")
+    if local == "smollm2":
+        return TransformersBackend(**_options(spec, query, _LOCAL_OPTIONS))
+    if local.startswith("hf:") and local[3:]:
+        return TransformersBackend(local[3:], **_options(spec, query, _LOCAL_OPTIONS))
     raise ValueError(f"unknown backend spec {hide_userinfo(spec)!r}; use 'smollm2', "
                      "'hf:<id-or-folder>' or 'openai:<base_url>#<model>' "
                      "(e.g. 'openai:http://127.0.0.1:8000/v1#qwen')")
 
 
-def _options(spec: str, query: str) -> dict[str, Any]:
+def _options(spec: str, query: str, known: dict[str, Any]) -> dict[str, Any]:
     """``tool_format=native&max_concurrency=16`` as keyword arguments."""
     options: dict[str, Any] = {}
     for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True,
                                              strict_parsing=bool(query)):
-        if key not in _OPENAI_OPTIONS:
+        if key not in known:
             raise ValueError(f"unknown option {key!r} in backend spec {hide_userinfo(spec)!r};"
-                             f" known: {', '.join(_OPENAI_OPTIONS)}")
+                             f" known: {', '.join(known)}")
         try:
-            options[key] = _OPENAI_OPTIONS[key](value)
+            options[key] = known[key](value)
         except ValueError:
-            kind = _OPENAI_OPTIONS[key].__name__
+            kind = known[key].__name__
             raise ValueError(f"option {key}={value!r} in backend spec "
                              f"{hide_userinfo(spec)!r} must be a {kind}") from None
     return options

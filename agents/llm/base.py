@@ -28,12 +28,18 @@ class Completion:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """One chat to complete, with the settings of ``ChatBackend.generate``."""
+    """One chat to complete, with the settings of ``ChatBackend.generate``.
+
+    ``constrained``: decode under the env's action grammar (local back-ends that offer
+    it); None leaves it to the back-end's own setting, False asks for free text (a
+    baseline's JSON steps).
+    """
 
     messages: list[dict[str, Any]]
     max_new_tokens: int = 256
     temperature: float = 0.0
     seed: int | None = None
+    constrained: bool | None = None
 
 
 @runtime_checkable

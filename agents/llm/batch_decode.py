@@ -19,12 +19,24 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Row:
-    """One prompt (token ids) and how to continue it."""
+    """One prompt (token ids) and how to continue it.
+
+    ``constraint`` (an ``agents.llm.constraint.ActionConstraint``) restricts each token
+    to the ones it allows, log-probs renormalised over them. ``logprob_temperature``:
+    log-probs of ``logits / logprob_temperature`` (a policy's sampling distribution)
+    instead of the raw logits.
+    ``keep_stop``: the end token and its log-prob end the row's output (stopping is a
+    choice a policy is scored on). ``generator`` overrides the one ``seed`` makes.
+    """
 
     prompt: list[int]
     max_new_tokens: int
     temperature: float = 0.0
     seed: int | None = None
+    constraint: Any = None
+    logprob_temperature: float | None = None
+    keep_stop: bool = False
+    generator: Any = None
 
 
 @dataclass
@@ -58,8 +70,11 @@ def decode_batch(
                                     position_ids=positions)
             keep, tokens = [], []
             for b, r in enumerate(active):
-                token, logprob = _choose(logits[b], rows[r].temperature, generators[r])
+                token, logprob = _choose(logits[b], rows[r], generators[r])
                 if token in eos:
+                    if rows[r].keep_stop:
+                        out[r][0].append(token)
+                        out[r][1].append(logprob)
                     continue
                 out[r][0].append(token)
                 out[r][1].append(logprob)
@@ -138,21 +153,33 @@ def _left_padded(rows: Sequence[Row], prefix_len: int, pad_id: int, device: Any)
 def _generator(row: Row, device: Any) -> Any:
     import torch
 
+    if row.generator is not None:
+        return row.generator
     if row.temperature > 0 and row.seed is not None:
         return torch.Generator(device=device).manual_seed(row.seed)
     return None
 
 
-def _choose(logits: Any, temperature: float, generator: Any) -> tuple[int, float]:
-    """The next token (greedy at temperature 0) and its log-prob under the raw logits."""
+def _choose(logits: Any, row: Row, generator: Any) -> tuple[int, float]:
+    """The next token (greedy at temperature 0) and its log-prob: under the raw logits,
+    or ``logits / row.logprob_temperature``, renormalised over what the constraint
+    allows."""
     import torch
 
-    if temperature > 0:
-        probs = torch.softmax(logits / temperature, dim=-1)
+    if row.constraint is not None:
+        allowed = row.constraint.allowed().to(logits.device)
+        logits = logits.masked_fill(~allowed, float("-inf"))
+    if row.temperature > 0:
+        probs = torch.softmax(logits / row.temperature, dim=-1)
+        if generator is not None and probs.device != generator.device:
+            probs = probs.to(generator.device)
         token = int(torch.multinomial(probs, 1, generator=generator))
     else:
         token = int(torch.argmax(logits))
-    return token, float(torch.log_softmax(logits, dim=-1)[token])
+    scaled = logits if row.logprob_temperature is None else logits / row.logprob_temperature
+    if row.constraint is not None:
+        row.constraint.consume(token)
+    return token, float(torch.log_softmax(scaled, dim=-1)[token])
 
 
 def forward(model: Any, cache: Any, **inputs: Any) -> tuple[Any, Any]:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.llm.base import ChatBackend, ChatRequest, Completion, generate_many
+from agents.llm.base import BackendError, ChatBackend, ChatRequest, Completion, generate_many
 
 _local = threading.local()
 
@@ -85,18 +85,26 @@ def _run(batch: list[_Waiting]) -> None:
 
 def generate(backend: ChatBackend, messages: list[dict[str, Any]], *,
              max_new_tokens: int = 256, temperature: float = 0.0,
-             seed: int | None = None) -> Completion:
+             seed: int | None = None, constrained: bool | None = None) -> Completion:
     """``backend.generate``, batched with the other agents' calls inside a BatchScope.
+
+    ``constrained=False`` asks for free text even from a back-end that constrains
+    actions by default (a baseline's JSON steps); see ``ChatRequest``.
 
     Raises:
         BackendError: the back-end failed on this request.
     """
+    request = ChatRequest(messages, max_new_tokens, temperature, seed, constrained)
     scope: BatchScope | None = getattr(_local, "scope", None)
-    if scope is None:
+    if scope is not None:
+        return scope.submit(_local.slot, backend, request)
+    if constrained is None or not getattr(backend, "constrained", False):
         return backend.generate(messages, max_new_tokens=max_new_tokens,
                                 temperature=temperature, seed=seed)
-    request = ChatRequest(messages, max_new_tokens, temperature, seed)
-    return scope.submit(_local.slot, backend, request)
+    result = generate_many(backend, [request])[0]
+    if isinstance(result, BackendError):
+        raise result
+    return result
 
 
 @contextmanager

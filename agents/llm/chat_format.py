@@ -24,16 +24,15 @@ import json
 from collections import deque
 from typing import Any
 
-from agemem_env.actions.text import parse_completion, render_completion
+from agemem_env.actions.native import native_completion
+from agemem_env.actions.text import parse_completion
 from agemem_env.core import ToolCall
-from agemem_env.tools import canonical_tool_name
 
 TOOL_FORMATS = ("tags", "native")
 TOOL_RESULT_PREFIX = "[tool result]"
 # What a call whose result is not in the context (filtered out, or not run after an
 # Answer) is answered with: every tool_call id needs its tool message.
 NO_RESULT = "(no result in the context)"
-_TAG_MARKERS = ("<tool_call", "<answer", "<tool-call")
 
 
 def tags_chat(messages: list[dict[str, Any]], *, merge: bool = True) -> list[dict[str, str]]:
@@ -99,46 +98,13 @@ def tool_schemas() -> list[dict[str, Any]]:
 
 
 def completion_from_reply(message: dict[str, Any]) -> str:
-    """The env action (tag-format text) for a native reply message.
+    """The env action (tag-format text) for a native reply message: the env's own
+    ``agemem_env.actions.native.native_completion``, so both formats give one action.
 
-    ``tool_calls`` become calls (arguments that are not JSON pass through as text, for
-    the env to report), a closing ``Answer`` call the answer; content beside calls is
-    think text; content alone is the answer, unless it already holds tag blocks, which
-    pass through unchanged.
-
-    >>> completion_from_reply({"content": None, "tool_calls": [{"id": "x", "type": "function",
-    ...     "function": {"name": "Retrieve_memory", "arguments": '{"query": "city"}'}}]})
-    '<tool_call>[{"name": "Retrieve_memory", "arguments": {"query": "city"}}]</tool_call>'
     >>> completion_from_reply({"content": "Porto"})
     '<answer>Porto</answer>'
     """
-    content = message.get("content")
-    content = content.strip() if isinstance(content, str) else ""
-    calls = [_call(item) for item in message.get("tool_calls") or []]
-    if not calls:
-        if not content or any(m in content.lower() for m in _TAG_MARKERS):
-            return content
-        return render_completion(answer=content)
-    answer = None
-    last = calls[-1]
-    if (canonical_tool_name(last.name) == "Answer" and isinstance(last.arguments, dict)
-            and isinstance(last.arguments.get("text"), str)):
-        # A closing Answer call is the <answer> block: the same text as the tag format.
-        answer, calls = last.arguments["text"], calls[:-1]
-    return render_completion(calls, answer=answer, think=content)
-
-
-def _call(item: Any) -> ToolCall:
-    function = item.get("function") if isinstance(item, dict) else None
-    function = function if isinstance(function, dict) else {}
-    name = function.get("name")
-    arguments = function.get("arguments")
-    if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError:
-            pass  # the env's parser reports (or repairs) it
-    return ToolCall(str(name) if name is not None else "", arguments)
+    return native_completion(message)
 
 
 def _native_assistant(content: str, turn: int) -> tuple[dict[str, Any], list[str]]:

@@ -73,6 +73,9 @@ class TransformersBackend:
             ``~/.cache/agemem/models/smollm2``); unused for other models.
         reuse_prefix: Reuse the previous call's KV cache for a shared prompt prefix.
         max_batch_size: Rows decoded together at most; larger batches go in chunks.
+        constrained: Decode every request (unless it says ``constrained=False``) under
+            the env's action grammar (``agents.llm.constraint``; needs llguidance), so
+            each completion parses without a format error.
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class TransformersBackend:
         cache_dir: str | os.PathLike | None = None,
         reuse_prefix: bool = True,
         max_batch_size: int = 16,
+        constrained: bool = False,
     ):
         if not model:
             raise ValueError("model must be 'smollm2', a Hugging Face id or a folder")
@@ -96,6 +100,11 @@ class TransformersBackend:
         self.reuse_prefix = reuse_prefix
         self._loaded: LoadedModel | None = None
         self.max_batch_size = max_batch_size
+        if constrained:
+            from agents.llm.constraint import require_llguidance
+
+            require_llguidance()
+        self.constrained = constrained
         self._prefix: _Prefix | None = None
         self._shared: Prefix | None = None  # generate_batch's kept system-prompt prefix
         self._lock = threading.Lock()  # the kept KV cache serves one call at a time
@@ -135,6 +144,12 @@ class TransformersBackend:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
+        if self.constrained:  # the constraint lives in the batch decoder
+            request = ChatRequest(messages, max_new_tokens, temperature, seed)
+            result = self.generate_batch([request])[0]
+            if isinstance(result, BackendError):
+                raise result
+            return result
         loaded = self.load()
         limit = loaded.max_length - max_new_tokens
         if limit < 1:
@@ -180,7 +195,14 @@ class TransformersBackend:
             raise ValueError(f"max_new_tokens={request.max_new_tokens} leaves no room for a "
                              f"prompt in {loaded.max_length} tokens of context")
         prompt = fit_prompt(loaded.tokenizer, request.messages, limit)
-        return Row(prompt, request.max_new_tokens, request.temperature, request.seed)
+        constraint = None
+        if request.constrained or (request.constrained is None and self.constrained):
+            from agents.llm.constraint import ActionConstraint
+
+            constraint = ActionConstraint(loaded.tokenizer, _vocab_size(loaded.model),
+                                          request.max_new_tokens)
+        return Row(prompt, request.max_new_tokens, request.temperature, request.seed,
+                   constraint)
 
     def _decode_chunk(self, loaded: LoadedModel, rows: list[Row]) -> list[Completion]:
         start = time.perf_counter()
@@ -310,6 +332,11 @@ def _reusable(prefix: _Prefix | None, prompt: list[int]) -> tuple[Any, int]:
         # A negative count removes that many tokens in transformers 4 and 5 alike.
         cache.crop(shared - len(prefix.ids))
     return (cache, shared) if cache.get_seq_length() == shared else (None, 0)
+
+
+def _vocab_size(model: Any) -> int:
+    """Width of the model's logits."""
+    return int(model.get_output_embeddings().weight.shape[0])
 
 
 def _eos_ids(loaded: LoadedModel) -> frozenset[int]:

@@ -52,7 +52,7 @@ def test_recomputed_logprobs_equal_the_sampled_ones(policy):
     env = gym.make("AgeMem-Stage1-v0", embedder="hashing", **FAST)
     rollout = play_episode(env, policy, 3, torch.Generator().manual_seed(0))
     sample = rollout.samples[0]
-    prompt, completion = sample.payload
+    prompt, completion, _ = sample.payload
     assert len(prompt) <= 96 and 1 <= len(completion) == sample.tokens <= 6
     scored = policy.score(rollout.samples)
     assert scored.logp.requires_grad
@@ -86,3 +86,28 @@ def test_two_updates_change_lora_only_and_reload(policy, tmp_path):
     for name, value in trained.items():
         torch.testing.assert_close(now[name].detach(), value)
     assert read_policy_file(tmp_path / "checkpoint" / "policy")[0] == "llm"
+
+
+def test_constrained_sampling_is_scored_under_the_same_constraint():
+    from agemem_env.actions.text import parse_completion
+    from agents.grpo.llm_policy import LLMConfig, LLMPolicy
+
+    pytest.importorskip("llguidance")
+    smollm2_or_skip()
+    constrained = LLMPolicy(LLMConfig(max_new_tokens=48, max_prompt_tokens=96, device="cpu",
+                                      constrained=True))
+    env = gym.make("AgeMem-Stage1-v0", embedder="hashing", **FAST)
+    obs, info = env.reset(seed=3)
+    pairs = constrained.act_batch([obs, obs], [info, info],
+                                  [torch.Generator().manual_seed(s) for s in (0, 1)])
+    samples = [sample for _, sample in pairs]
+    for text, _ in pairs:
+        assert parse_completion(text).errors == ()  # the grammar leaves no format error
+    recorded = cat_samples(samples)
+    assert (recorded < 0).any()  # some tokens were free choices, not all forced
+    torch.testing.assert_close(constrained.score(samples).logp.detach(), recorded,
+                               atol=1e-4, rtol=1e-4)
+    # Unconstrained scoring of the same tokens gives other numbers: the mask matters.
+    free = [type(s)(s.logp, s.tokens, s.payload._replace(constraint_budget=None))
+            for s in samples]
+    assert not torch.allclose(constrained.score(free).logp.detach(), recorded, atol=1e-3)

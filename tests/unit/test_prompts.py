@@ -1,0 +1,35 @@
+"""The system prompt's two styles: the full schemas and the compact tool lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from agemem_env.envs.prompts import system_prompt
+from agemem_env.tools import DEFAULT_TOOLS
+from agents.observation import rounds_per_stage, token_budget
+
+
+def test_the_compact_prompt_names_every_tool_and_its_required_arguments():
+    compact = system_prompt(DEFAULT_TOOLS, 3, 2048, "compact")
+    for schema in DEFAULT_TOOLS.schemas():
+        line = next(x for x in compact.splitlines() if x.startswith(f"- {schema['name']}("))
+        for name in schema["parameters"]["required"]:
+            assert f"{name}?" not in line and name in line
+    assert "<tool_call>" in compact and "<answer>" in compact
+
+
+def test_the_compact_prompt_is_a_third_of_the_full_one():
+    full = system_prompt(DEFAULT_TOOLS, 5, 8192)
+    compact = system_prompt(DEFAULT_TOOLS, 5, 8192, "compact")
+    assert len(compact) * 3 < len(full)
+
+
+@pytest.mark.parametrize("style", ["full", "compact"])
+def test_both_styles_state_the_settings_agents_read_back(style):
+    messages = [{"role": "system", "content": system_prompt(DEFAULT_TOOLS, 3, 2048, style)}]
+    assert (rounds_per_stage(messages), token_budget(messages)) == (3, 2048)
+
+
+def test_an_unknown_style_is_refused_by_name():
+    with pytest.raises(ValueError, match="'tiny'"):
+        system_prompt(DEFAULT_TOOLS, 3, 2048, "tiny")
