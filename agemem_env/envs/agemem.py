@@ -17,7 +17,7 @@ from agemem_env.core import MAX_TOP_K, MemoryHit, ParsedAction, ToolCall, ToolRe
 from agemem_env.embed import Embedder, make_embedder
 from agemem_env.envs import shared_messages  # noqa: F401  (async vector envs share messages)
 from agemem_env.envs.observation import observation_space
-from agemem_env.envs.prompts import system_prompt
+from agemem_env.envs.prompts import PROMPT_STYLES, system_prompt
 from agemem_env.envs.render import render_text
 from agemem_env.envs.stages import mix_reminders, split_into_rounds
 from agemem_env.memory import LongTermMemory, ShortTermMemory
@@ -146,6 +146,7 @@ class AgeMemEnv(gym.Env):
     | overflow_policy   | str                | "truncate"   | drop oldest messages, or "keep"      |
     | max_action_chars  | int                | 16384        | longest accepted completion          |
     | tools             | list[Tool]         | None         | the tools (None: the seven above)    |
+    | prompt_style      | str                | "full"       | or "compact": one line per tool      |
     | reward_check      | bool               | False        | debug: rescore the store every step  |
     |                   |                    |              | and assert the tally agrees          |
 
@@ -203,6 +204,7 @@ class AgeMemEnv(gym.Env):
         max_action_chars: int = 16384,
         reward_check: bool = False,
         tools: ToolRegistry | Sequence[Tool] | None = None,
+        prompt_style: str = "full",
         render_mode: str | None = None,
     ):
         _check_choice("level", level, (1, 2, 3))
@@ -212,6 +214,7 @@ class AgeMemEnv(gym.Env):
         _check_choice("prefill", prefill, ("none", "oracle", "information"))
         _check_choice("overflow_policy", overflow_policy, ("truncate", "keep"))
         _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
+        _check_choice("prompt_style", prompt_style, PROMPT_STYLES)
         _check_range("token_budget", token_budget, 256, 10_000_000)
         _check_range("rounds_per_stage", rounds_per_stage, 1, 1000)
         _check_range("top_k", top_k, 1, MAX_TOP_K)
@@ -231,6 +234,7 @@ class AgeMemEnv(gym.Env):
         self.auto_retrieve, self.answer_ends_stage = auto_retrieve, answer_ends_stage
         self.overflow_policy, self.max_action_chars = overflow_policy, max_action_chars
         self.render_mode, self.reward_check = render_mode, reward_check
+        self.prompt_style = prompt_style
         self.tools = make_registry(tools)
         self.reward_config = _reward_config(reward_preset, reward_weights)
         self.task_config = SyntheticConfig(**(task_config or {}))
@@ -415,7 +419,8 @@ class AgeMemEnv(gym.Env):
 
     def _system_prompt(self) -> str:
         """The system message (a hook: the embodied envs describe their own episode)."""
-        return system_prompt(self.tools, self.rounds_per_stage, self.token_budget)
+        return system_prompt(self.tools, self.rounds_per_stage, self.token_budget,
+                             self.prompt_style)
 
     def _execute(self, parsed: ParsedAction) -> tuple[Sequence[ToolResult], str | None]:
         """Run the step's tool calls; return their results and the step's answer, if any."""

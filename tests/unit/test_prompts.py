@@ -33,3 +33,21 @@ def test_both_styles_state_the_settings_agents_read_back(style):
 def test_an_unknown_style_is_refused_by_name():
     with pytest.raises(ValueError, match="'tiny'"):
         system_prompt(DEFAULT_TOOLS, 3, 2048, "tiny")
+
+
+def test_an_env_with_the_compact_style_shows_it_and_plays_the_same():
+    import gymnasium as gym
+
+    from agents.registry import make_agent
+    from agents.runner import run_episodes
+
+    env = gym.make("AgeMem-Stage3-v0", embedder="hashing", prompt_style="compact")
+    obs, _ = env.reset(seed=0)
+    assert obs["messages"][0]["content"] == system_prompt(DEFAULT_TOOLS, 5, 8192, "compact")
+    with pytest.raises(ValueError, match="prompt_style"):
+        gym.make("AgeMem-Stage3-v0", embedder="hashing", prompt_style="tiny")
+    scores = {style: [r.judge_score for r in run_episodes(
+        "AgeMem-Stage3-v0", lambda: make_agent("heuristic"), episodes=3, seed=0, progress=False,
+        env_kwargs={"embedder": "hashing", "prompt_style": style})] for style in ("full",
+                                                                                "compact")}
+    assert scores["compact"] == scores["full"]  # the agent reads settings from either
