@@ -180,9 +180,13 @@ def submit(
 @leaderboard_app.command()
 def report(out: OutOpt = DEFAULT_OUT) -> None:
     """Rewrite LEADERBOARD.md, index.html and the plots from OUT/results."""
+    from leaderboard.agents import load_agent_config
     from leaderboard.report import write_report
 
-    written = write_report(out)
+    # The packaged agent list's order, as `run` uses it: both write the same report.
+    config = load_agent_config()
+    order = [config.grpo_name if name == "grpo" else name for name in config.agents]
+    written = write_report(out, agents=order, agent_config=config)
     typer.echo(f"report: {written.markdown}, {written.html}, {len(written.plots)} plots")
 
 
