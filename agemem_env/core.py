@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -100,3 +101,46 @@ class ToolResult:
 
 class ToolError(ValueError):
     """A tool call that cannot run: unknown tool, bad or missing argument, unknown id."""
+
+
+# Far below Python's recursion limit: json's decoder recurses per level, and whether a
+# deeper text parses would depend on the caller's stack depth (a replay from another call
+# site would differ). Deeper text is refused at any depth of the caller.
+MAX_JSON_NESTING = 200
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads`` that refuses nesting deeper than ``MAX_JSON_NESTING`` with a
+    ValueError, the same from any caller.
+
+    >>> loads_json('{"a": [1, 2]}')
+    {'a': [1, 2]}
+    >>> loads_json("[" * 300 + "]" * 300)
+    Traceback (most recent call last):
+    ValueError: JSON nested deeper than 200 levels
+    """
+    check_json_nesting(text)
+    return json.loads(text)
+
+
+def check_json_nesting(text: str) -> None:
+    """ValueError when brackets outside strings nest deeper than ``MAX_JSON_NESTING``."""
+    if text.count("[") + text.count("{") <= MAX_JSON_NESTING:
+        return  # the common case, without a scan
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_NESTING:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_NESTING} levels")
+        elif char in "]}":
+            depth = max(depth - 1, 0)

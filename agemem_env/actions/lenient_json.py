@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from agemem_env.core import check_json_nesting
+
 # strict=False accepts raw newlines and tabs inside strings, which LLMs often write.
 _DECODER = json.JSONDecoder(strict=False)
 # How many cut points to try when dropping a half-written last member of truncated JSON.
@@ -19,6 +21,10 @@ def load_json_values(text: str) -> tuple[list[Any], str | None]:
     the values decoded before the error, or, for a broken array, its leading elements
     that decode on their own (so ``[{...} {...}]``, missing a comma, keeps both calls).
     """
+    try:
+        check_json_nesting(text)
+    except ValueError as err:  # decoding would hit the stack limit at a caller-given depth
+        return [], str(err)
     values, error = _decode_values(text)
     if error is None:
         return values, None

@@ -19,12 +19,11 @@ reading of that text, so the two formats cannot drift apart.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from agemem_env.actions.text import parse_completion, render_completion
-from agemem_env.core import ParsedAction, ToolCall
+from agemem_env.core import ParsedAction, ToolCall, loads_json
 from agemem_env.tools import canonical_tool_name
 
 _TAG_MARKERS = ("<tool_call", "<answer", "<tool-call")
@@ -93,8 +92,8 @@ def _call(item: Any) -> ToolCall:
         arguments = {}  # as the tag parser reads "arguments": null
     elif isinstance(arguments, str):
         try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError:
+            arguments = loads_json(arguments) if arguments.strip() else {}
+        except (ValueError, RecursionError):  # bad JSON, too deep, a 4,300-digit int
             pass  # kept raw: the tag parser repairs it or names the problem
     return ToolCall(str(name).strip() if name is not None else "", arguments)
 

@@ -9,13 +9,12 @@ the system prompt's schemas and the executor's dispatch from a list of such obje
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agemem_env.core import MAX_TOP_K, ToolError, ToolResult
+from agemem_env.core import MAX_TOP_K, ToolError, ToolResult, loads_json
 
 if TYPE_CHECKING:
     from agemem_env.embed import Embedder
@@ -98,7 +97,7 @@ def _coerce(tool: str, param: Param, value: Any) -> Any:
         return value.lower() == "true"
     if param.type == "object" and isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_json(value)
         except (ValueError, RecursionError):  # not JSON, a 4,300-digit int, too deep
             pass
     # bool is an int subclass in Python; an LLM's true is not a count.
@@ -128,7 +127,7 @@ def slot_metadata(item: Mapping[str, Any]) -> Any:
         if not value.strip():
             return None
         try:
-            return json.loads(value)
+            return loads_json(value)
         except (ValueError, RecursionError):  # validation names the problem
             return value
     return value

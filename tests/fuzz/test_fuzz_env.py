@@ -168,8 +168,10 @@ def fuzz(env_id: str, n_actions: int, seed: int, **kwargs: Any) -> dict[str, int
                 if terminated or truncated or counts["actions"] >= n_actions:
                     break
             replay.reset(seed=episode_seed)
-            for action, expected in zip(taken, digests, strict=True):
-                assert _digest(*_step(replay, action)) == expected, "replay differs"
+            for step, (action, expected) in enumerate(zip(taken, digests, strict=True)):
+                assert _digest(*_step(replay, action)) == expected, (
+                    f"replay differs: {env_id} {kwargs}, episode seed {episode_seed}, step "
+                    f"{step}, action {action!r:.300}")
             counts["episodes"] += 1
     finally:
         env.close()

@@ -396,3 +396,17 @@ def test_errors_are_capped() -> None:
     action = parse_completion("<tool_call></tool_call>" * 50)
     assert len(action.errors) == 20
     assert action.errors[-1] == "... and 31 more errors"
+
+
+def test_deep_nesting_reads_the_same_from_any_stack_depth() -> None:
+    # Found by `make fuzz`: nesting near the recursion limit parsed at one call depth and
+    # not at another, so a replay from another call site differed.
+    text = ('<tool_call>[{"name": "Add_memory", "arguments": {"content": "x", "metadata": '
+            + "[" * 900 + "]" * 900 + "}}]</tool_call>")
+
+    def deeper(frames: int):
+        return parse_completion(text) if frames == 0 else deeper(frames - 1)
+
+    direct = parse_completion(text)
+    assert deeper(300) == direct
+    assert direct.calls == () and "nested deeper than 200 levels" in direct.errors[0]
