@@ -144,3 +144,26 @@ def check_json_nesting(text: str) -> None:
                 raise ValueError(f"JSON nested deeper than {MAX_JSON_NESTING} levels")
         elif char in "]}":
             depth = max(depth - 1, 0)
+
+
+def check_value_nesting(value: Any) -> None:
+    """ValueError when lists, tuples and dicts in ``value`` nest deeper than
+    ``MAX_JSON_NESTING``: the structured twin of ``check_json_nesting``. Iterative, so no
+    value can exhaust the stack.
+
+    >>> check_value_nesting({"a": [[1]]})
+    >>> deep = []
+    >>> for _ in range(300):
+    ...     deep = [deep]
+    >>> check_value_nesting(deep)
+    Traceback (most recent call last):
+    ValueError: arguments nested deeper than 200 levels
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth >= MAX_JSON_NESTING:
+                raise ValueError(f"arguments nested deeper than {MAX_JSON_NESTING} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)

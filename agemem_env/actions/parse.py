@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from agemem_env.actions.text import parse_text_action
-from agemem_env.core import ParsedAction, ToolCall
+from agemem_env.core import ParsedAction, ToolCall, check_value_nesting
 from agemem_env.tools.base import Tool
 from agemem_env.tools.registry import ANSWER, DEFAULT_TOOLS, ToolRegistry
 
@@ -45,7 +45,15 @@ def parse_structured_action(action: Any, tools: ToolRegistry = DEFAULT_TOOLS) ->
 
 
 def structured_call(item: Any, tools: ToolRegistry = DEFAULT_TOOLS) -> ToolCall:
-    """One structured action to a ToolCall; raises ValueError/TypeError naming the problem."""
+    """One structured action to a ToolCall; raises ValueError/TypeError naming the problem
+    (arguments nested past ``MAX_JSON_NESTING`` too: deeper, rendering and checking them
+    would depend on the caller's stack depth)."""
+    call = _structured_call(item, tools)
+    check_value_nesting(call.arguments)
+    return call
+
+
+def _structured_call(item: Any, tools: ToolRegistry) -> ToolCall:
     if isinstance(item, ToolCall):
         return item
     if not isinstance(item, Mapping):

@@ -410,3 +410,19 @@ def test_deep_nesting_reads_the_same_from_any_stack_depth() -> None:
     direct = parse_completion(text)
     assert deeper(300) == direct
     assert direct.calls == () and "nested deeper than 200 levels" in direct.errors[0]
+
+
+def test_deep_structured_arguments_are_refused_the_same_from_any_stack_depth() -> None:
+    from agemem_env.actions.parse import parse_structured_action
+
+    deep: list = []
+    for _ in range(900):
+        deep = [deep]
+    action = {"name": "Retrieve_memory", "arguments": {"query": deep}}
+
+    def deeper(frames: int):
+        return parse_structured_action(action) if frames == 0 else deeper(frames - 1)
+
+    direct = parse_structured_action(action)
+    assert deeper(300) == direct
+    assert direct.calls == () and "nested deeper than 200 levels" in direct.errors[0]
