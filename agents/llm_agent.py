@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.llm import ChatBackend, make_backend
-from agents.llm.base import ChatRequest, Completion, generate_many
+from agents.llm.base import ChatRequest, Completion, generate_many, generate_one
 from agents.llm.usage import LLMCall, LLMUsage
 from agents.protocol import TaskInfo
 
@@ -97,9 +97,7 @@ class LLMAgent:
                 temperature=request.temperature, seed=request.seed,
             )
         else:
-            completion = generate_many(self.backend, [request])[0]
-            if isinstance(completion, Exception):
-                raise completion
+            completion = generate_one(self.backend, request)
         return self._take(completion)
 
     @staticmethod

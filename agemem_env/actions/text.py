@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agemem_env.actions.lenient_json import load_json_values
-from agemem_env.core import ParsedAction, ToolCall, check_json_nesting
+from agemem_env.core import ParsedAction, ToolCall, loads_json
 
 NO_BLOCK_ERROR = (
     "no <tool_call> or <answer> block found; wrap tool calls in "
@@ -261,12 +261,8 @@ def _block_items(body: str, number: int, errors: list[str]) -> list[Any]:
 def _json_values(text: str) -> tuple[list[Any], str | None]:
     """Well-formed JSON decodes at once; anything else goes to the lenient reader."""
     try:
-        check_json_nesting(text)
-    except ValueError as err:  # no repair makes it shallower
-        return [], str(err)
-    try:
-        return [json.loads(text)], None
-    except (ValueError, RecursionError):
+        return [loads_json(text)], None
+    except (ValueError, RecursionError):  # the lenient reader also names too deep a nesting
         return load_json_values(text)
 
 

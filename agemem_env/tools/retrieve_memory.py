@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agemem_env.core import MemoryHit, ToolEffects, ToolError, ToolResult
+from agemem_env.memory.json_values import describe
 from agemem_env.tools.base import Param, Tool, ToolContext, ToolSpec, slot_metadata, slot_text
 
 
@@ -31,9 +32,8 @@ class RetrieveMemory(Tool):
             raise ToolError("Retrieve_memory: query is empty")
         top_k = args.get("top_k", ctx.default_top_k)
         if not 1 <= top_k <= ctx.max_top_k:
-            shown = top_k if abs(top_k) < 10**12 else ("a huge negative number" if top_k < 0
-                                                        else "a huge number")
-            raise ToolError(f"Retrieve_memory: top_k must be in 1..{ctx.max_top_k}, got {shown}")
+            raise ToolError(f"Retrieve_memory: top_k must be in 1..{ctx.max_top_k}, "
+                            f"got {describe(top_k)}")
         hits = ctx.ltm.search(query, top_k=top_k, metadata_filter=args.get("metadata_filter"))
         if not hits:
             return ToolResult(self.spec.name, True, "no memories found", ToolEffects(searched=True))

@@ -102,3 +102,16 @@ def generate_many(
         except BackendError as error:
             out.append(error)
     return out
+
+
+def generate_one(backend: ChatBackend, request: ChatRequest) -> Completion:
+    """One request through ``generate_many`` (so through ``generate_batch`` where the
+    back-end has one: the path that honours a request's own ``constrained``).
+
+    Raises:
+        BackendError: the back-end failed on this request.
+    """
+    result = generate_many(backend, [request])[0]
+    if isinstance(result, BackendError):
+        raise result
+    return result

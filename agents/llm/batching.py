@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.llm.base import BackendError, ChatBackend, ChatRequest, Completion, generate_many
+from agents.llm.base import ChatBackend, ChatRequest, Completion, generate_many, generate_one
 
 _local = threading.local()
 
@@ -98,13 +98,10 @@ def generate(backend: ChatBackend, messages: list[dict[str, Any]], *,
     scope: BatchScope | None = getattr(_local, "scope", None)
     if scope is not None:
         return scope.submit(_local.slot, backend, request)
-    if constrained is None or not getattr(backend, "constrained", False):
+    if constrained is None or constrained == getattr(backend, "constrained", False):
         return backend.generate(messages, max_new_tokens=max_new_tokens,
                                 temperature=temperature, seed=seed)
-    result = generate_many(backend, [request])[0]
-    if isinstance(result, BackendError):
-        raise result
-    return result
+    return generate_one(backend, request)  # a setting other than the back-end's own
 
 
 @contextmanager

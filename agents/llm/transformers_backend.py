@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.llm import smollm2
-from agents.llm.base import BackendError, ChatRequest, Completion
+from agents.llm.base import BackendError, ChatRequest, Completion, generate_one
 from agents.llm.batch_decode import Prefix, Row, decode_batch, forward
 
 logger = logging.getLogger(__name__)
@@ -145,11 +145,7 @@ class TransformersBackend:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         if self.constrained:  # the constraint lives in the batch decoder
-            request = ChatRequest(messages, max_new_tokens, temperature, seed)
-            result = self.generate_batch([request])[0]
-            if isinstance(result, BackendError):
-                raise result
-            return result
+            return generate_one(self, ChatRequest(messages, max_new_tokens, temperature, seed))
         loaded = self.load()
         limit = loaded.max_length - max_new_tokens
         if limit < 1:
